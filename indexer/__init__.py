@@ -1,0 +1,9 @@
+"""plansearch indexer: read plan-evaluation tables, analyse Japanese text, build the index."""
+
+from .models import Dataset, Measure, PlansearchError, ReadWarning, Record, TableError, YearEntry
+from .reader import read_paths, read_table
+
+__all__ = [
+    "Dataset", "Measure", "PlansearchError", "ReadWarning", "Record", "TableError", "YearEntry",
+    "read_paths", "read_table",
+]

@@ -1,0 +1,98 @@
+"""The data folder's ``plansearch.toml``: dataset slugs, plan documents, header aliases.
+
+```toml
+[header_aliases]            # extra header names, per role (see headers.HEADER_ALIASES)
+status = ["取組の実績"]
+
+[datasets.koganei]          # the slug used in measure ids
+file = "koganei_jisatsu_taisaku_r2_r3.tsv"
+name = "小金井市 自殺総合対策計画 進捗状況"
+plan_pdf = "koganei_plan.pdf"  # the plan's PDF beside the table, served by plansearch
+plan_url = "https://…/plan.pdf" # else a URL of the plan
+page_offset = 4             # PDF page = printed page + page_offset
+encoding = "cp932"          # else detected
+sheet = "進捗状況"           # workbook sheet, else the first
+year = 2021                 # fiscal year of a table whose headers name none
+```
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .models import PlansearchError
+
+CONFIG_NAME = "plansearch.toml"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    slug: str
+    file: str = ""
+    name: str = ""
+    plan_pdf: str = ""
+    plan_url: str = ""
+    page_offset: int = 0
+    encoding: str | None = None
+    sheet: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    datasets: dict[str, DatasetConfig] = field(default_factory=dict)
+    header_aliases: dict[str, list[str]] = field(default_factory=dict)
+
+    def for_file(self, path: Path) -> DatasetConfig:
+        for ds in self.datasets.values():
+            if ds.file and ds.file == path.name:
+                return ds
+        return DatasetConfig(slug=slug_from_filename(path))
+
+    def by_slug(self, slug: str) -> DatasetConfig:
+        return self.datasets.get(slug) or DatasetConfig(slug=slug)
+
+
+def slug_from_filename(path: Path) -> str:
+    """``koganei_jisatsu_taisaku_r2_r3.tsv`` → ``koganei``: the name's first word."""
+    stem = path.stem.lower()
+    first = re.split(r"[_\-\s.]+", stem)[0]
+    slug = re.sub(r"[^a-z0-9_-]", "", first)
+    if not slug:
+        slug = re.sub(r"[^a-z0-9_-]", "", stem) or "dataset"
+    return slug[:40]
+
+
+def load_config(folder: Path | None) -> DataConfig:
+    """Read ``plansearch.toml`` from ``folder``; an absent file is an empty config."""
+    if folder is None:
+        return DataConfig()
+    path = folder / CONFIG_NAME
+    if not path.is_file():
+        return DataConfig()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PlansearchError(f"{path}: not valid TOML ({exc})") from None
+    aliases = raw.get("header_aliases", {})
+    if not isinstance(aliases, dict) or not all(
+        isinstance(v, list) and all(isinstance(s, str) for s in v) for v in aliases.values()
+    ):
+        raise PlansearchError(f"{path}: [header_aliases] must map a role to a list of header names")
+    datasets: dict[str, DatasetConfig] = {}
+    for slug, spec in raw.get("datasets", {}).items():
+        if not _SLUG.match(slug) or not isinstance(spec, dict):
+            raise PlansearchError(f"{path}: dataset id {slug!r} must be a lower-case slug such as 'koganei'")
+        known = set(DatasetConfig.__dataclass_fields__) - {"slug"}
+        unknown = set(spec) - known
+        if unknown:
+            raise PlansearchError(f"{path}: [datasets.{slug}] has unknown keys {sorted(unknown)}")
+        try:
+            datasets[slug] = DatasetConfig(slug=slug, **spec)
+        except TypeError as exc:
+            raise PlansearchError(f"{path}: [datasets.{slug}] {exc}") from None
+    return DataConfig(datasets=datasets, header_aliases=aliases)

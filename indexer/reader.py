@@ -1,0 +1,228 @@
+"""Read plan-evaluation tables into typed datasets, repairing and reporting layout faults."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from . import repair
+from .config import DataConfig, DatasetConfig, load_config
+from .headers import HeaderMap, YearColumns, header_score, map_header, merged_aliases
+from .models import Dataset, Measure, PlansearchError, ReadWarning, Source, TableError, YearEntry
+from .sources import TABLE_SUFFIXES, RawRow, read_rows
+
+log = logging.getLogger(__name__)
+
+#: Rows searched for the header.
+HEADER_SEARCH_ROWS = 50
+_SPACE = " \t\r\n\u3000\xa0"
+_SECTION = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重点取組|施策|基本目標|目標)\s*([0-9０-９]+)")
+_ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
+_TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
+_PAGE_NO = re.compile(r"([0-9]+)")
+
+
+def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: dict | None = None,
+               encoding: str | None = None) -> Dataset:
+    """Read one table file. Raises ``TableError`` naming the file when it cannot."""
+    path = Path(path)
+    config = config or DataConfig().for_file(path)
+    try:
+        alias_pairs = merged_aliases(aliases)
+    except ValueError as exc:
+        raise TableError(str(path), str(exc)) from None
+    rows = list(read_rows(path, encoding or config.encoding, config.sheet))
+    return _TableReader(path, config, alias_pairs).read(rows)
+
+
+def read_paths(paths: Iterable[Path | str], encoding: str | None = None) -> list[Dataset]:
+    """Read every table named, reading each folder's tables and its ``plansearch.toml``."""
+    datasets: dict[str, Dataset] = {}
+    for path in (Path(p) for p in paths):
+        if path.is_dir():
+            config = load_config(path)
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
+            if not files:
+                raise PlansearchError(f"{path}: no table files (.tsv, .csv, .xlsx) in this folder")
+        else:
+            config, files = load_config(path.parent if path.exists() else None), [path]
+        for file in files:
+            ds_config = config.for_file(file)
+            ds = read_table(file, ds_config, config.header_aliases, encoding)
+            if ds.slug in datasets:
+                raise PlansearchError(
+                    f"{file}: dataset id {ds.slug!r} is also used by {datasets[ds.slug].path}; "
+                    "give one of them another id in plansearch.toml"
+                )
+            datasets[ds.slug] = ds
+    return list(datasets.values())
+
+
+def _clean(cell: str) -> str:
+    return cell.strip(_SPACE)
+
+
+class _TableReader:
+    def __init__(self, path: Path, config: DatasetConfig, aliases: list[tuple[str, str]]) -> None:
+        self.path = path
+        self.name = str(path)
+        self.config = config
+        self.aliases = aliases
+        self.warnings: list[ReadWarning] = []
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(ReadWarning(self.path.name, line, message))
+
+    def read(self, rows: list[RawRow]) -> Dataset:
+        trimmed = [RawRow(r.line, [_clean(c) for c in r.cells]) for r in rows]
+        for raw, clean in zip(rows, trimmed, strict=True):
+            n = sum(1 for a, b in zip(raw.cells, clean.cells, strict=True) if a != b and b)
+            if n:
+                self.warn(raw.line, f"trimmed stray whitespace around {n} cell(s)")
+        head = self._find_header(trimmed)
+        for row in trimmed[:head]:
+            if not any(row.cells):
+                self.warn(row.line, "skipped a blank line")
+        above = trimmed[head - 1].cells if head > 0 else ()
+        header, notes = map_header(trimmed[head].cells, trimmed[head].line, self.aliases, above, self.config.year)
+        for note in notes:
+            self.warn(header.line, note)
+        if not header.years:
+            raise TableError(self.name, "the header names no yearly column (実施状況, 評価, 達成度, 今後の実施計画)",
+                             header.line)
+        preamble = tuple(c for r in trimmed[:head] for c in r.cells if c)
+        if preamble:
+            self.warn(trimmed[0].line, f"skipped {len(preamble)} title cell(s) above the header: 「{preamble[0][:40]}」")
+        measures = self._measures(header, trimmed[head + 1:])
+        if not measures:
+            raise TableError(self.name, "has a header but no measure rows", header.line)
+        log.info("read %s: %d measures, %d warnings", self.name, len(measures), len(self.warnings))
+        return Dataset(slug=self.config.slug, path=self.name, measures=tuple(measures),
+                       warnings=tuple(self.warnings), name=self.config.name or (preamble[0] if preamble else ""),
+                       preamble=preamble)
+
+    def _find_header(self, rows: Sequence[RawRow]) -> int:
+        best, best_score = -1, 1
+        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            score = header_score(row.cells, self.aliases)
+            if score > best_score:
+                best, best_score = i, score
+        if best < 0:
+            raise TableError(self.name, "no recognizable header row (expected columns such as 実施内容, "
+                             "担当課, 令和N年度実施状況); add the names to [header_aliases] in plansearch.toml")
+        return best
+
+    def _roles(self, header: HeaderMap) -> list[str]:
+        roles = ["extra"] * header.width
+        for col, role in header.role_of.items():
+            roles[col] = role.split("@")[0]
+        return roles
+
+    def _measures(self, header: HeaderMap, rows: Sequence[RawRow]) -> list[Measure]:
+        roles = self._roles(header)
+        full = [r.cells for r in rows if len(r.cells) == header.width and any(r.cells)]
+        empty_ratio = [sum(1 for c in full if not c[i]) / len(full) if full else 0.0 for i in range(header.width)]
+        policy, policy_no, item, item_no = "", 0, "", 0
+        measures: list[Measure] = []
+        seen_ids: dict[str, int] = {}
+        title_col = header.static["title"]
+        per_item: dict[tuple[int, int], int] = {}
+        for row in rows:
+            cells = row.cells
+            if not any(cells):
+                self.warn(row.line, "skipped a blank line")
+                continue
+            if _is_header_repeat(cells, header):
+                self.warn(row.line, "skipped a repeated header row")
+                continue
+            filled = [i for i, c in enumerate(cells) if c]
+            if len(filled) == 1 and filled[0] <= title_col and (not cells[title_col] or _SECTION.match(cells[0])):
+                text = cells[filled[0]]
+                if _ITEM_NO.match(text) and not _SECTION.match(text):
+                    item, item_no = text, _int(_ITEM_NO.match(text).group(1))
+                else:
+                    policy, item, item_no = text, "", 0
+                    m = _SECTION.match(text)
+                    policy_no = _int(m.group(2)) if m else policy_no + 1
+                continue
+            cells = self._aligned(row, roles, empty_ratio, header)
+            get = lambda role: cells[header.static[role]] if role in header.static else ""  # noqa: E731
+            if get("policy"):
+                if get("policy") != policy:
+                    policy = get("policy")
+                    m = _SECTION.match(policy)
+                    policy_no = _int(m.group(2)) if m else policy_no + 1
+            if get("item"):
+                if get("item") != item:
+                    item = get("item")
+                    m = _ITEM_NO.match(item)
+                    item_no = _int(m.group(1)) if m else item_no + 1
+            title_cell = get("title")
+            m = _TITLE_NO.match(title_cell)
+            if m:
+                number, title = str(_int(m.group(1))), title_cell[m.end():]
+            else:
+                key = (policy_no, item_no)
+                per_item[key] = per_item.get(key, 0) + 1
+                number, title = f"x{per_item[key]}", title_cell
+                self.warn(row.line, f"measure 「{title_cell[:30]}」 has no number; numbered {number} by position")
+            measure_id = f"{self.config.slug}/{policy_no}-{item_no}-{number}"
+            if measure_id in seen_ids:
+                seen_ids[measure_id] += 1
+                new_id = f"{measure_id}.{seen_ids[measure_id]}"
+                self.warn(row.line, f"measure id {measure_id} is used by an earlier row; this one is {new_id}")
+                measure_id = new_id
+            else:
+                seen_ids[measure_id] = 1
+            page_text = get("plan_page")
+            page = _PAGE_NO.search(unicodedata.normalize("NFKC", page_text))
+            if page_text and not page:
+                self.warn(row.line, f"plan page 「{page_text}」 has no page number; kept as text")
+            years = tuple(e for e in (self._year_entry(row.line, cells, g) for g in header.years)
+                          if not e.is_empty())
+            extra = tuple((header.unknown.get(i, f"column {i + 1}"), c) for i, c in enumerate(cells)
+                          if c and (i >= header.width or roles[i] == "extra"))
+            measures.append(Measure(
+                measure_id=measure_id, dataset=self.config.slug, number=number, title=title,
+                policy=policy, item=item, plan_page=int(page.group(1)) if page else None,
+                plan_page_text=page_text, department=get("department"), section=get("section"),
+                repost=get("repost"), source=Source(self.path.name, row.line), years=years, extra=extra,
+            ))
+        return measures
+
+    def _aligned(self, row: RawRow, roles: list[str], empty_ratio: list[float], header: HeaderMap) -> list[str]:
+        cells = list(row.cells)
+        names = header.names
+        fixed = repair.realign(cells, roles, empty_ratio, names) if len(cells) < header.width else \
+            repair.drop_surplus(cells, roles, names)
+        if fixed is not None:
+            cells, message = fixed
+            if message:
+                self.warn(row.line, message)
+        elif len(cells) > header.width:
+            self.warn(row.line, f"{len(cells)} cells for {header.width} columns; "
+                      "kept the cells past the last column as extra")
+        return cells
+
+    def _year_entry(self, line: int, cells: list[str], group: YearColumns) -> YearEntry:
+        value = {role: cells[col] if col < len(cells) else "" for role, col in group.columns.items()}
+        achievement, plan = value.get("achievement", ""), value.get("plan", "")
+        if "achievement" in value and "plan" in value and repair.unswap(achievement, plan):
+            self.warn(line, f"{group.label}: 達成度 「{plan}」 and 今後の実施計画 were in each other's columns; "
+                      "swapped back")
+            achievement, plan = plan, achievement
+        return YearEntry(year=group.year, year_label=group.label, status=value.get("status", ""),
+                         evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan)
+
+
+def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:
+    filled = [(i, c) for i, c in enumerate(cells) if c]
+    same = sum(1 for i, c in filled if i < header.width and c == header.names[i])
+    return len(filled) >= 2 and same >= 0.8 * len(filled)
+
+
+def _int(digits: str) -> int:
+    return int(unicodedata.normalize("NFKC", digits))

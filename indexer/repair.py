@@ -1,0 +1,133 @@
+"""Repairs of rows whose cells sit in the wrong columns.
+
+Each function returns the repaired cells and a sentence for the warning, or
+``None`` when nothing was wrong. Cell kinds are judged by what the columns
+hold: a plan page looks like ``P.43``, a section ends in 課, an achievement is
+short (``100%``, ``実施``, ``一部課題あり``, ``3回実施``), a plan is prose.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from itertools import combinations
+
+_ACHIEVEMENT = re.compile(
+    r"^\s*[0-9.]+\s*[%％]"
+    r"|^[A-EＡ-Ｅ◎○〇△×▲]$"
+    r"|実施|未実施|中止|縮小|延期|達成|課題|完了|継続|休止|廃止|拡充|見直し|予定どおり|予定通り"
+    r"|[0-9,]+\s*(回|件|人|名|か所|箇所|校|団体|食|世帯)"
+)
+_ITEM = re.compile(r"^\s*[\(（]\s*[0-9０-９]+\s*[\)）]")
+_NUMBERED = re.compile(r"^\s*[0-9０-９]+[\s　.．、)）]")
+_PAGE = re.compile(r"^\s*(?:[PpＰｐ]\s*[.．]?\s*)?[0-9０-９]+(?:\s*[-~〜～、,]\s*[0-9０-９]+)*\s*(?:頁|ページ)?\s*$")
+_DEPARTMENT = re.compile(r"(部|局|本部|委員会|事務局)$")
+_SECTION = re.compile(r"(課|室|館|所|係|センター|担当)$")
+
+#: The longest text still read as an achievement rather than prose.
+ACHIEVEMENT_MAX_CHARS = 40
+
+
+def is_achievement_like(text: str) -> bool:
+    text = unicodedata.normalize("NFKC", text).strip()
+    return bool(text) and len(text) <= ACHIEVEMENT_MAX_CHARS and bool(_ACHIEVEMENT.search(text))
+
+
+def is_prose(text: str) -> bool:
+    text = text.strip()
+    return len(text) >= 25 or ("。" in text and len(text) >= 8)
+
+
+def _fit(role: str, cell: str) -> int:
+    """How well a cell fits a column role: positive fits, negative does not."""
+    text = cell.strip()
+    if not text:
+        return 1 if role in ("repost", "extra") else (-2 if role == "title" else 0)
+    long = len(text) > 40
+    if role == "item":
+        return 2 if _ITEM.match(text) else (-2 if long else 0)
+    if role == "title":
+        return 2 if _NUMBERED.match(text) and not _ITEM.match(text) else (-1 if len(text) > 80 else 0)
+    if role == "plan_page":
+        return 3 if _PAGE.match(text) else -3
+    if role == "department":
+        return 2 if len(text) <= 15 and _DEPARTMENT.search(text) else (-2 if long else -1)
+    if role == "section":
+        return 2 if len(text) <= 20 and _SECTION.search(text) else (-2 if long else -1)
+    if role in ("repost", "extra"):
+        return -3 if long else 0
+    if role == "achievement":
+        return 2 if is_achievement_like(text) else (-2 if is_prose(text) else 0)
+    if role in ("status", "evaluation", "plan"):
+        return 1 if is_prose(text) else 0
+    return 0
+
+
+def _score(roles: Sequence[str], cells: Sequence[str]) -> int:
+    return sum(_fit(role, cell) for role, cell in zip(roles, cells, strict=False))
+
+
+def realign(
+    cells: list[str], roles: Sequence[str], empty_ratio: Sequence[float], names: Sequence[str]
+) -> tuple[list[str], str] | None:
+    """Insert empty cells into a row that is ``k`` cells short, where they fit best.
+
+    ``roles`` gives each column's role (``status``, ``title`` …), ``empty_ratio``
+    how often each column is empty in well-formed rows, ``names`` the headers.
+    """
+    width = len(roles)
+    missing = width - len(cells)
+    if missing <= 0:
+        return None
+    if missing > 2:  # too many layouts to weigh: the cells were cut off at the end
+        return cells + [""] * missing, f"{len(cells)} cells for {width} columns; padded the end with empty cells"
+    best: tuple[float, tuple[int, ...]] | None = None
+    for positions in combinations(range(width), missing):
+        row = list(cells)
+        for pos in positions:
+            row.insert(pos, "")
+        score = _score(roles, row) + sum(empty_ratio[p] for p in positions) * 0.5
+        if best is None or score > best[0]:
+            best = (score, positions)
+    assert best is not None
+    row = list(cells)
+    for pos in best[1]:
+        row.insert(pos, "")
+    where = "、".join(f"「{names[p]}」 (column {p + 1})" for p in best[1])
+    return row, (
+        f"{len(cells)} cells for {width} columns; inserted an empty {where} cell, "
+        "moving the cells after it one column right"
+    )
+
+
+def drop_surplus(cells: list[str], roles: Sequence[str], names: Sequence[str]) -> tuple[list[str], str] | None:
+    """Remove surplus empty cells from a row that is too long, where that fits best."""
+    width = len(roles)
+    surplus = len(cells) - width
+    if surplus <= 0:
+        return None
+    if not any(c.strip() for c in cells[width:]):
+        return cells[:width], ""
+    empties = [i for i, c in enumerate(cells) if not c.strip()]
+    if surplus > 2 or len(empties) < surplus:
+        return None
+    current = _score(roles, cells[:width])
+    best: tuple[int, tuple[int, ...]] | None = None
+    for positions in combinations(empties, surplus):
+        row = [c for i, c in enumerate(cells) if i not in positions]
+        score = _score(roles, row)
+        if best is None or score > best[0]:
+            best = (score, positions)
+    if best is None or best[0] <= current:
+        return None
+    row = [c for i, c in enumerate(cells) if i not in best[1]]
+    where = ", ".join(str(p + 1) for p in best[1])
+    return row, f"{len(cells)} cells for {width} columns; removed the surplus empty cell(s) at {where}"
+
+
+def unswap(achievement: str, plan: str) -> bool:
+    """True when an achievement cell holds prose and the plan cell an achievement."""
+    return is_prose(achievement) and not is_achievement_like(achievement) and (
+        is_achievement_like(plan) and not is_prose(plan)
+    )

@@ -1,0 +1,141 @@
+"""Read a table file (TSV, CSV or XLSX, in any usual encoding) into raw rows.
+
+Only ``reader.py`` sees these rows; everything after it works on typed records.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import TableError
+
+#: Largest table file read, in bytes.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Largest cell kept, in characters; longer cells are an error, not truncated.
+MAX_CELL_CHARS = 100_000
+#: Most rows read from one table.
+MAX_ROWS = 200_000
+
+TEXT_SUFFIXES = {".tsv", ".csv", ".txt", ".tab"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+TABLE_SUFFIXES = TEXT_SUFFIXES | XLSX_SUFFIXES
+
+
+@dataclass(frozen=True)
+class RawRow:
+    line: int
+    cells: list[str]
+
+
+def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
+    """Rows of a table file with their 1-based line (or worksheet row) numbers."""
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise TableError(name, "is a folder, not a table file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TableError(name, f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TableError(name, f"cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise TableError(name, "is empty")
+    if data[:4] == b"PK\x03\x04" or path.suffix.lower() in XLSX_SUFFIXES:
+        yield from _xlsx_rows(name, data, sheet)
+        return
+    if path.suffix.lower() == ".xls":
+        raise TableError(name, "is an old .xls workbook; save it as .xlsx or CSV")
+    text = decode(name, data, encoding)
+    yield from _text_rows(name, text, _delimiter(path, text))
+
+
+def decode(name: str, data: bytes, encoding: str | None = None) -> str:
+    """Decode with ``encoding``, else detect UTF-8 (with or without BOM), UTF-16 or CP932."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise TableError(name, f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise TableError(name, f"is not valid {encoding} (byte {exc.start})") from None
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise TableError(name, "has a UTF-16 mark but is not valid UTF-16") from None
+    if b"\x00" in data:
+        raise TableError(name, "looks binary (NUL bytes), not a TSV, CSV or XLSX table")
+    for candidate in ("utf-8", "cp932"):
+        try:
+            return data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    raise TableError(name, "is neither UTF-8 nor Shift_JIS (CP932); pass --encoding")
+
+
+def _delimiter(path: Path, text: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in {".tsv", ".tab"}:
+        return "\t"
+    head = text[:20000]
+    if suffix == ".csv":
+        return "\t" if head.count("\t") > head.count(",") * 2 else ","
+    return "\t" if head.count("\t") >= head.count(",") else ","
+
+
+def _text_rows(name: str, text: str, delimiter: str) -> Iterator[RawRow]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    start = 1
+    try:
+        for n, row in enumerate(reader):
+            if n >= MAX_ROWS:
+                raise TableError(name, f"has more than {MAX_ROWS:,} rows", start)
+            yield RawRow(start, _checked(name, start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TableError(name, f"is not a readable table ({exc})", start) from None
+
+
+def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
+    import openpyxl  # imported here: only workbooks need it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError(name, f"is not a readable .xlsx workbook ({exc})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise TableError(name, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if n > MAX_ROWS:
+                raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
+            yield RawRow(n, _checked(name, n, [_cell_text(v) for v in values]))
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _checked(name: str, line: int, cells: list[str]) -> list[str]:
+    for cell in cells:
+        if len(cell) > MAX_CELL_CHARS:
+            raise TableError(name, f"has a cell of {len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}", line)
+    return cells

@@ -1,0 +1,1 @@
+"""plansearch web app and search library."""
