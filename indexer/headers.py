@@ -163,7 +163,8 @@ def map_header(
         group.columns[role] = col
         current = year
     years = tuple(groups[y] for y in order)
-    return HeaderMap(line=line, names=tuple(c.strip() for c in cells), static=static, years=years, unknown=unknown), notes
+    names = tuple(c.strip() for c in cells)
+    return HeaderMap(line=line, names=names, static=static, years=years, unknown=unknown), notes
 
 
 def _forward_filled_years(cells: Sequence[str], width: int) -> list[int | None]:

@@ -95,7 +95,8 @@ class _TableReader:
                              header.line)
         preamble = tuple(c for r in trimmed[:head] for c in r.cells if c)
         if preamble:
-            self.warn(trimmed[0].line, f"skipped {len(preamble)} title cell(s) above the header: 「{preamble[0][:40]}」")
+            self.warn(trimmed[0].line,
+                      f"skipped {len(preamble)} title cell(s) above the header: 「{preamble[0][:40]}」")
         measures = self._measures(header, trimmed[head + 1:])
         if not measures:
             raise TableError(self.name, "has a header but no measure rows", header.line)
@@ -149,7 +150,7 @@ class _TableReader:
                     policy_no = _int(m.group(2)) if m else policy_no + 1
                 continue
             cells = self._aligned(row, roles, empty_ratio, header)
-            get = lambda role: cells[header.static[role]] if role in header.static else ""  # noqa: E731
+            get = _getter(cells, header)
             if get("policy"):
                 if get("policy") != policy:
                     policy = get("policy")
@@ -216,6 +217,12 @@ class _TableReader:
             achievement, plan = plan, achievement
         return YearEntry(year=group.year, year_label=group.label, status=value.get("status", ""),
                          evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan)
+
+
+def _getter(cells: list[str], header: HeaderMap):
+    def get(role: str) -> str:
+        return cells[header.static[role]] if role in header.static else ""
+    return get
 
 
 def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:

@@ -40,7 +40,8 @@ def _summary(ds: Dataset) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="plansearch", description="Japanese full-text search over plan-evaluation tables.")
+    parser = argparse.ArgumentParser(
+        prog="plansearch", description="Japanese full-text search over plan-evaluation tables.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
