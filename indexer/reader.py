@@ -140,8 +140,10 @@ class _TableReader:
                 self.warn(row.line, "skipped a repeated header row")
                 continue
             filled = [i for i, c in enumerate(cells) if c]
-            if len(filled) == 1 and filled[0] <= title_col and (not cells[title_col] or _SECTION.match(cells[0])):
-                text = cells[filled[0]]
+            title_cell = cells[title_col] if title_col < len(cells) else ""
+            text = cells[filled[0]]
+            if len(filled) == 1 and filled[0] <= title_col and (
+                    not title_cell or _SECTION.match(text) or _ITEM_NO.match(text)):
                 if _ITEM_NO.match(text) and not _SECTION.match(text):
                     item, item_no = text, _int(_ITEM_NO.match(text).group(1))
                 else:
