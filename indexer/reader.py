@@ -199,8 +199,12 @@ class _TableReader:
     def _aligned(self, row: RawRow, roles: list[str], empty_ratio: list[float], header: HeaderMap) -> list[str]:
         cells = list(row.cells)
         names = header.names
-        fixed = repair.realign(cells, roles, empty_ratio, names) if len(cells) < header.width else \
-            repair.drop_surplus(cells, roles, names)
+        if len(cells) < header.width:
+            fixed = repair.realign(cells, roles, empty_ratio, names)
+        elif len(cells) == header.width:
+            fixed = repair.realign_padded(cells, roles, empty_ratio, names)
+        else:
+            fixed = repair.drop_surplus(cells, roles, names)
         if fixed is not None:
             cells, message = fixed
             if message:

@@ -101,6 +101,41 @@ def realign(
     )
 
 
+#: How much better a padded row must fit once moved right before it is moved.
+PADDED_MARGIN = 3
+
+
+def realign_padded(
+    cells: list[str], roles: Sequence[str], empty_ratio: Sequence[float], names: Sequence[str]
+) -> tuple[list[str], str] | None:
+    """Re-place a short row that a spreadsheet padded to full width with empty cells at its end.
+
+    A row saved from Excel (or read from a workbook) is as wide as the sheet even
+    when a cell is missing, so the row looks complete while its cells sit one
+    column left of their headers. Its last one or two empty cells are dropped and
+    the row realigned, but only when that fits clearly better than the row as it is.
+    """
+    width = len(roles)
+    if len(cells) != width:
+        return None
+    current = _score(roles, cells)
+    best: tuple[int, list[str], str] | None = None
+    for n in (1, 2):
+        if n >= width or any(c.strip() for c in cells[width - n:]):
+            break
+        fixed = realign(cells[:width - n], roles, empty_ratio, names)
+        if fixed is None or fixed[0] == cells:
+            continue
+        score = _score(roles, fixed[0])
+        if score >= current + PADDED_MARGIN and (best is None or score > best[0]):
+            inserted = fixed[1].split("; ", 1)[1]
+            best = (score, fixed[0], f"the last {n} cell(s) are empty padding and the cells sit left of their "
+                    f"columns; {inserted}")
+    if best is None:
+        return None
+    return best[1], best[2]
+
+
 def drop_surplus(cells: list[str], roles: Sequence[str], names: Sequence[str]) -> tuple[list[str], str] | None:
     """Remove surplus empty cells from a row that is too long, where that fits best."""
     width = len(roles)
