@@ -120,10 +120,11 @@ def map_header(
     groups: dict[int, YearColumns] = {}
     order: list[int] = []
     unknown: dict[int, str] = {}
-    above_years = _forward_filled_years(above, len(cells))
+    roles = [role_of_header(cell, aliases) for cell in cells]
+    above_years = _forward_filled_years(above, [role in YEARLY_ROLES for role in roles])
     current: int | None = None
     for col, cell in enumerate(cells):
-        role = role_of_header(cell, aliases)
+        role = roles[col]
         if role is None:
             if cell.strip():
                 unknown[col] = cell.strip()
@@ -167,14 +168,18 @@ def map_header(
     return HeaderMap(line=line, names=names, static=static, years=years, unknown=unknown), notes
 
 
-def _forward_filled_years(cells: Sequence[str], width: int) -> list[int | None]:
-    """Years of a row above the header, spread right across merged cells."""
-    out: list[int | None] = [None] * width
+def _forward_filled_years(cells: Sequence[str], yearly: Sequence[bool]) -> list[int | None]:
+    """Years of a row above the header, spread right across merged cells.
+
+    Only cells over yearly columns count: a title row above the header
+    (「…令和3年度 進捗状況」 in A1) names a year too, but is no year band.
+    """
+    out: list[int | None] = [None] * len(yearly)
     last = None
-    for col in range(width):
+    for col, is_yearly in enumerate(yearly):
         cell = cells[col] if col < len(cells) else ""
         if cell.strip():
-            found = find_year(cell)
+            found = find_year(cell) if is_yearly else None
             last = found[0] if found else None
         out[col] = last
     return out
