@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import zipfile
 from collections.abc import Iterator
@@ -118,19 +119,25 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
         if sheet is not None and sheet not in book.sheetnames:
             raise TableError(name, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
         ws = book[sheet] if sheet else book.worksheets[0]
-        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        for n, cells in enumerate(ws.iter_rows(), start=1):
             if n > MAX_ROWS:
                 raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
-            yield RawRow(n, _checked(name, n, [_cell_text(v) for v in values]))
+            texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+            yield RawRow(n, _checked(name, n, texts))
     finally:
         book.close()
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, number_format: str | None = None) -> str:
+    """A cell as the sheet shows it: 1 formatted ``0%`` is 「100%」, as in a CSV saved by Excel."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (number_format or ""):
+        return f"{round(value * 100, 10):g}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
     return str(value)
 
 
