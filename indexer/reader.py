@@ -12,7 +12,7 @@ from . import repair
 from .config import DataConfig, DatasetConfig, load_config
 from .headers import HeaderMap, YearColumns, header_score, map_header, merged_aliases
 from .models import Dataset, Measure, PlansearchError, ReadWarning, Source, TableError, YearEntry
-from .sources import TABLE_SUFFIXES, RawRow, read_rows
+from .sources import TABLE_SUFFIXES, XLSX_SUFFIXES, RawRow, read_rows
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,9 @@ def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: d
         alias_pairs = merged_aliases(aliases)
     except ValueError as exc:
         raise TableError(str(path), str(exc)) from None
-    rows = list(read_rows(path, encoding or config.encoding, config.sheet))
-    return _TableReader(path, config, alias_pairs).read(rows)
+    encoding = encoding or config.encoding
+    rows = list(read_rows(path, encoding, config.sheet))
+    return _TableReader(path, config, alias_pairs, encoding).read(rows)
 
 
 def read_paths(paths: Iterable[Path | str], encoding: str | None = None) -> list[Dataset]:
@@ -66,8 +67,11 @@ def _clean(cell: str) -> str:
 
 
 class _TableReader:
-    def __init__(self, path: Path, config: DatasetConfig, aliases: list[tuple[str, str]]) -> None:
+    def __init__(self, path: Path, config: DatasetConfig, aliases: list[tuple[str, str]],
+                 encoding: str | None = None) -> None:
         self.path = path
+        #: The encoding the caller asked for, if any (a wrong one decodes to text with no header).
+        self.encoding = encoding if path.suffix.lower() not in XLSX_SUFFIXES else None
         self.name = str(path)
         self.config = config
         self.aliases = aliases
@@ -112,6 +116,9 @@ class _TableReader:
             if score > best_score:
                 best, best_score = i, score
         if best < 0:
+            if self.encoding:
+                raise TableError(self.name, f"no recognizable header row when decoded as {self.encoding}, "
+                                 "as asked; is that the file's encoding?")
             raise TableError(self.name, "no recognizable header row (expected columns such as 実施内容, "
                              "担当課, 令和N年度実施状況); add the names to [header_aliases] in plansearch.toml")
         return best
