@@ -141,6 +141,8 @@ class Dataset:
     name: str = ""
     #: Cells above the header (a workbook's title rows), kept so nothing is lost.
     preamble: tuple[str, ...] = ()
+    #: The header row's cells as written (「令和2年度実施状況」, 「達成度 (%)」 …).
+    header: tuple[str, ...] = ()
 
     def records(self) -> list[Record]:
         return [r for m in self.measures for r in m.records()]

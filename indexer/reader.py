@@ -107,7 +107,7 @@ class _TableReader:
         log.info("read %s: %d measures, %d warnings", self.name, len(measures), len(self.warnings))
         return Dataset(slug=self.config.slug, path=self.name, measures=tuple(measures),
                        warnings=tuple(self.warnings), name=self.config.name or (preamble[0] if preamble else ""),
-                       preamble=preamble)
+                       preamble=preamble, header=header.names)
 
     def _find_header(self, rows: Sequence[RawRow]) -> int:
         best, best_score = -1, 1
