@@ -1,0 +1,183 @@
+"""The bundled table saved the ways an office saves a table gives the same records.
+
+Each conversion is written by the test from the bundled TSV's cells, so the
+expected records are the bundled ones: only the file name may differ (and the
+line numbers, where a workbook gets a title row).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from table_tools import record_dicts, to_tsv, tsv_rows, unaccounted, without_file
+
+from indexer import TableError, read_paths, read_table
+
+TITLE = "小金井市自殺総合対策計画 令和2・3年度 進捗状況"
+
+
+def csv_text(rows: list[list[str]], quoting: int = csv.QUOTE_MINIMAL, newline: str = "\n") -> str:
+    out = io.StringIO()
+    csv.writer(out, quoting=quoting, lineterminator=newline).writerows(rows)
+    return out.getvalue()
+
+
+def padded(rows: list[list[str]]) -> list[list[str]]:
+    """Rows as Excel saves them: every row as wide as the widest, short ones filled with empty cells."""
+    width = max(len(r) for r in rows)
+    return [r + [""] * (width - len(r)) if r else [] for r in rows]
+
+
+def save_xlsx(path: Path, rows: list[list[str]], above: list[list[str]] = (), sheet: str | None = None) -> Path:
+    book = openpyxl.Workbook()
+    ws = book.active
+    if sheet:
+        ws.title = "表紙"
+        ws.append(["この表は進捗状況の一覧です"])
+        ws = book.create_sheet(sheet)
+    for row in [*above, *rows]:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+#: file name → bytes of the bundled table saved that way
+CONVERSIONS = [
+    ("koganei.csv", lambda rows: csv_text(rows).encode("utf-8")),
+    ("koganei_quote_all.csv", lambda rows: csv_text(rows, csv.QUOTE_ALL).encode("utf-8")),
+    ("koganei_excel.csv", lambda rows: csv_text(padded(rows), newline="\r\n").encode("utf-8-sig")),
+    ("koganei_bom.tsv", lambda rows: to_tsv(rows).encode("utf-8-sig")),
+    ("koganei_crlf.tsv", lambda rows: to_tsv(rows).replace("\n", "\r\n").encode("utf-8")),
+    ("koganei_sjis.tsv", lambda rows: to_tsv(rows).encode("cp932")),
+    ("koganei_sjis.csv", lambda rows: csv_text(rows, newline="\r\n").encode("cp932")),
+    # Excel's 「Unicode テキスト」: UTF-16 with a byte order mark, tabs, CRLF
+    ("koganei_unicode.txt", lambda rows: to_tsv(rows).replace("\n", "\r\n").encode("utf-16")),
+    ("koganei_utf16be.tsv", lambda rows: b"\xfe\xff" + to_tsv(rows).encode("utf-16-be")),
+    ("koganei_tabs.txt", lambda rows: to_tsv(rows).encode("utf-8")),
+]
+
+
+@pytest.mark.parametrize(("name", "convert"), CONVERSIONS, ids=[name for name, _ in CONVERSIONS])
+def test_text_formats_read_the_same(bundled, bundled_rows, tmp_path, name, convert):
+    path = tmp_path / name
+    path.write_bytes(convert(bundled_rows))
+    ds = read_table(path)
+    assert without_file(ds) == without_file(bundled)
+    assert [w.line for w in ds.warnings] == [w.line for w in bundled.warnings]
+    if "excel" not in name:  # Excel pads short rows: their warnings say so (next test)
+        assert [w.message for w in ds.warnings] == [w.message for w in bundled.warnings]
+    assert unaccounted(ds, bundled_rows) == {}
+
+
+def test_excel_padding_is_repaired_and_reported(bundled_rows, tmp_path):
+    """A short row saved by Excel is as wide as the others, its cells one column left: still repaired."""
+    path = tmp_path / "koganei.csv"
+    path.write_text(csv_text(padded(bundled_rows)), encoding="utf-8")
+    warned = {w.line: w.message for w in read_table(path).warnings}
+    for line in (19, 20, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 33):
+        assert warned[line].startswith("the last 1 cell(s) are empty padding")
+        assert "inserted an empty 「再掲」 (column 6) cell" in warned[line]
+
+
+def test_xlsx_reads_the_same(bundled, bundled_rows, tmp_path):
+    ds = read_table(save_xlsx(tmp_path / "koganei.xlsx", bundled_rows))
+    assert without_file(ds) == without_file(bundled)
+    assert {w.line for w in ds.warnings} == {w.line for w in bundled.warnings}
+    assert unaccounted(ds, bundled_rows) == {}
+
+
+def test_xlsx_with_title_and_blank_rows(bundled, bundled_rows, tmp_path):
+    """A title row naming the years sits right above the header: it is kept, and is no year band."""
+    rows = [r for r in bundled_rows if r]  # the title row directly above the header
+    ds = read_table(save_xlsx(tmp_path / "koganei.xlsx", rows, above=[[TITLE], [], []]))
+    assert record_dicts(ds) == record_dicts(bundled)
+    assert (ds.preamble, ds.name) == ((TITLE,), TITLE)
+    assert [w.line for w in ds.warnings if "blank line" in w.message] == [2, 3]
+    assert [w.line for w in ds.warnings if "title cell" in w.message] == [1]
+    assert unaccounted(ds, [[TITLE], *rows]) == {}
+    assert ds.measures[0].source.line == 6  # title, 2 blank rows, header, 重点施策1
+
+
+def test_xlsx_percent_cells_read_as_shown(tmp_path):
+    """達成度 typed as a number formatted 0% reads 「100%」, as Excel shows it and saves it to CSV."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["実施内容", "担当課", "令和3年度実施状況", "達成度 (%)", "計画書ページ"])
+    ws.append(["1 ゲートキーパー養成講座", "健康課", "市民向けに2回実施した。", 1, 43])
+    ws.append(["2 こころの健康相談", "健康課", "月1回実施した。", 0.85, 44])
+    ws["D2"].number_format = ws["D3"].number_format = "0%"
+    book.save(tmp_path / "percent.xlsx")
+    records = read_table(tmp_path / "percent.xlsx").records()
+    assert [(r.entry.achievement, r.measure.plan_page) for r in records] == [("100%", 43), ("85%", 44)]
+
+
+def test_xlsx_sheet_named_in_config(bundled, bundled_rows, tmp_path):
+    save_xlsx(tmp_path / "report.xlsx", bundled_rows, sheet="進捗状況")
+    (tmp_path / "plansearch.toml").write_text(
+        '[datasets.koganei]\nfile = "report.xlsx"\nsheet = "進捗状況"\nname = "小金井市 進捗状況"\n', encoding="utf-8")
+    [ds] = read_paths([tmp_path])
+    assert (ds.slug, ds.name) == ("koganei", "小金井市 進捗状況")
+    assert without_file(ds) == without_file(bundled)
+
+
+def test_a_line_break_inside_a_quoted_cell(bundled, bundled_rows, tmp_path):
+    """A cell with a line break (Alt+Enter) keeps it; each measure keeps the line its row starts on."""
+    rows = [list(r) for r in bundled_rows]
+    rows[4][6] = rows[4][6].replace("中心に", "中心に\n", 1)  # line 5, 令和2年度実施状況
+    path = tmp_path / "koganei.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    ds = read_table(path)
+    assert "\n" in ds.records()[0].entry.status
+    assert [m.source.line for m in ds.measures] == [m.source.line + (m.source.line > 5) for m in bundled.measures]
+    assert unaccounted(ds, rows) == {}
+
+
+#: encoding asked for → the file's encoding it reads
+ENCODINGS = [("cp932", "cp932"), ("shift_jis", "cp932"), ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
+             ("utf-16", "utf-16"), ("euc_jp", "euc_jp")]
+
+
+@pytest.mark.parametrize(("encoding", "saved_as"), ENCODINGS)
+def test_encoding_override(bundled, bundled_rows, tmp_path, encoding, saved_as):
+    text = to_tsv(bundled_rows).replace("～", "、")  # ～ is where Shift_JIS, EUC-JP and CP932 differ
+    path = tmp_path / "koganei.tsv"
+    path.write_bytes(text.encode(saved_as))
+    ds = read_table(path, encoding=encoding)
+    assert len(ds.records()) == 50
+    assert unaccounted(ds, tsv_rows(text)) == {}
+    assert read_paths([path], encoding=encoding)[0].records()[0].to_dict() == ds.records()[0].to_dict()
+
+
+#: (file's encoding, encoding asked for, what the error says)
+WRONG_ENCODINGS = [
+    ("cp932", "utf-8", "is not valid utf-8 (byte "),
+    ("utf-8", "cp932", "is not valid cp932 (byte "),
+    ("utf-8", "latin-1", "no recognizable header row when decoded as latin-1, as asked"),
+    ("utf-8", "utf-16", "no recognizable header row when decoded as utf-16, as asked"),
+    ("utf-8", "klingon", "unknown encoding 'klingon'"),
+]
+
+
+@pytest.mark.parametrize(("saved_as", "asked", "says"), WRONG_ENCODINGS)
+def test_wrong_encoding_override(bundled_rows, tmp_path, saved_as, asked, says):
+    path = tmp_path / "koganei.tsv"
+    path.write_bytes(to_tsv(bundled_rows).encode(saved_as))
+    with pytest.raises(TableError) as caught:
+        read_table(path, encoding=asked)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert says in str(caught.value)
+    with pytest.raises(TableError, match="as asked|is not valid|unknown encoding"):
+        read_paths([tmp_path], encoding=asked)
+
+
+def test_encoding_from_config(bundled, bundled_rows, tmp_path):
+    (tmp_path / "koganei.tsv").write_bytes(to_tsv(bundled_rows).encode("cp932"))
+    (tmp_path / "plansearch.toml").write_text('[datasets.koganei]\nfile = "koganei.tsv"\nencoding = "utf-8"\n')
+    with pytest.raises(TableError, match="is not valid utf-8"):
+        read_paths([tmp_path])
+    (tmp_path / "plansearch.toml").write_text('[datasets.koganei]\nfile = "koganei.tsv"\nencoding = "cp932"\n')
+    assert without_file(read_paths([tmp_path])[0]) == without_file(bundled)
