@@ -168,6 +168,13 @@ def map_header(
     return HeaderMap(line=line, names=names, static=static, years=years, unknown=unknown), notes
 
 
+def is_year_band(cells: Sequence[str], header: HeaderMap) -> bool:
+    """Whether a row above the header only names the years of the yearly columns below it."""
+    yearly = {col for group in header.years for col in group.columns.values()}
+    filled = [(col, cell) for col, cell in enumerate(cells) if cell.strip()]
+    return bool(filled) and all(col in yearly and find_year(cell) for col, cell in filled)
+
+
 def _forward_filled_years(cells: Sequence[str], yearly: Sequence[bool]) -> list[int | None]:
     """Years of a row above the header, spread right across merged cells.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import repair
 from .config import DataConfig, DatasetConfig, load_config
-from .headers import HeaderMap, YearColumns, header_score, map_header, merged_aliases
+from .headers import HeaderMap, YearColumns, header_score, is_year_band, map_header, merged_aliases
 from .models import Dataset, Measure, PlansearchError, ReadWarning, Source, TableError, YearEntry
 from .sources import TABLE_SUFFIXES, XLSX_SUFFIXES, RawRow, read_rows
 
@@ -98,15 +98,17 @@ class _TableReader:
             raise TableError(self.name, "the header names no yearly column (実施状況, 評価, 達成度, 今後の実施計画)",
                              header.line)
         preamble = tuple(c for r in trimmed[:head] for c in r.cells if c)
-        if preamble:
-            self.warn(trimmed[0].line,
-                      f"skipped {len(preamble)} title cell(s) above the header: 「{preamble[0][:40]}」")
+        # a row of merged year labels (令和2年度 | 令和3年度) above the header is part of it, not a title
+        title_rows = trimmed[:head - 1] if head > 0 and is_year_band(above, header) else trimmed[:head]
+        titles = [c for r in title_rows for c in r.cells if c]
+        if titles:
+            self.warn(trimmed[0].line, f"skipped {len(titles)} title cell(s) above the header: 「{titles[0][:40]}」")
         measures = self._measures(header, trimmed[head + 1:])
         if not measures:
             raise TableError(self.name, "has a header but no measure rows", header.line)
         log.info("read %s: %d measures, %d warnings", self.name, len(measures), len(self.warnings))
         return Dataset(slug=self.config.slug, path=self.name, measures=tuple(measures),
-                       warnings=tuple(self.warnings), name=self.config.name or (preamble[0] if preamble else ""),
+                       warnings=tuple(self.warnings), name=self.config.name or (titles[0] if titles else ""),
                        preamble=preamble, header=header.names)
 
     def _find_header(self, rows: Sequence[RawRow]) -> int:
