@@ -55,8 +55,8 @@ def _fit(role: str, cell: str) -> int:
         return 2 if len(text) <= 15 and _DEPARTMENT.search(text) else (-2 if long else -1)
     if role == "section":
         return 2 if len(text) <= 20 and _SECTION.search(text) else (-2 if long else -1)
-    if role in ("repost", "extra"):
-        return -3 if long else 0
+    if role in ("repost", "extra"):  # 再掲 holds a mark or a reference (○, 1-2-3), never a sentence
+        return -3 if long else (-2 if role == "repost" and is_prose(text) else 0)
     if role == "achievement":
         return 2 if is_achievement_like(text) else (-2 if is_prose(text) else 0)
     if role in ("status", "evaluation", "plan"):
@@ -65,7 +65,24 @@ def _fit(role: str, cell: str) -> int:
 
 
 def _score(roles: Sequence[str], cells: Sequence[str]) -> int:
-    return sum(_fit(role, cell) for role, cell in zip(roles, cells, strict=False))
+    """How well cells fit their columns, once swapped 達成度/今後の実施計画 pairs are swapped back."""
+    fits = [_fit(role, cell) for role, cell in zip(roles, cells, strict=False)]
+    total = sum(fits)
+    for a, p in _year_pairs(roles):
+        if p < len(cells) and unswap(cells[a], cells[p]):  # the reader swaps these back after aligning
+            total += _fit("achievement", cells[p]) + _fit("plan", cells[a]) - fits[a] - fits[p]
+    return total
+
+
+def _year_pairs(roles: Sequence[str]) -> list[tuple[int, int]]:
+    """(achievement, plan) columns of each year: a plan column after its 達成度, before the next one."""
+    pairs = []
+    for a, role in enumerate(roles):
+        if role == "achievement":
+            p = next((j for j in range(a + 1, len(roles)) if roles[j] in ("plan", "achievement")), None)
+            if p is not None and roles[p] == "plan":
+                pairs.append((a, p))
+    return pairs
 
 
 def realign(
