@@ -23,7 +23,7 @@ MAX_CELL_CHARS = 100_000
 #: Most rows read from one table.
 MAX_ROWS = 200_000
 
-TEXT_SUFFIXES = {".tsv", ".csv", ".txt", ".tab"}
+TEXT_SUFFIXES = {".tsv", ".csv", ".tab"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 TABLE_SUFFIXES = TEXT_SUFFIXES | XLSX_SUFFIXES
 
@@ -108,13 +108,19 @@ def _text_rows(name: str, text: str, delimiter: str) -> Iterator[RawRow]:
         raise TableError(name, f"is not a readable table ({exc})", start) from None
 
 
+#: What openpyxl raises on a damaged workbook (XML parse errors are SyntaxErrors, with or without lxml).
+_BROKEN_XLSX = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError)
+
+
 def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
     import openpyxl  # imported here: only workbooks need it
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (*_BROKEN_XLSX, InvalidFileException) as exc:
         raise TableError(name, f"is not a readable .xlsx workbook ({exc})") from None
+    n = 0
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise TableError(name, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
@@ -124,6 +130,8 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
                 raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
             texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
             yield RawRow(n, _checked(name, n, texts))
+    except _BROKEN_XLSX as exc:  # a sheet's XML is parsed as it is read
+        raise TableError(name, f"is not a readable .xlsx workbook ({exc})", n + 1) from None
     finally:
         book.close()
 

@@ -6,10 +6,14 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 from indexer import Dataset, PlansearchError, read_paths
+from indexer.models import TEXT_FIELDS
+
+from .settings import load_settings
 
 DEFAULT_DATA = Path("data")
 
@@ -39,6 +43,49 @@ def _summary(ds: Dataset) -> str:
     return "\n".join(lines)
 
 
+def _index(args: argparse.Namespace) -> int:
+    from .service import build
+
+    started = time.perf_counter()
+    datasets, info = build(args.paths or [Path(args.settings["DATA_DIR"])], Path(args.index_dir),
+                           encoding=args.encoding, show_progress=True, wait=args.wait)
+    seconds = time.perf_counter() - started
+    for ds in datasets:
+        print(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {ds.path}")
+        for w in ds.warnings:
+            print(f"  warning: {w}")
+    print(f"indexed {info.records} records in {seconds:.1f} s ({info.records / max(seconds, 1e-9):,.0f} records/s) "
+          f"into {info.path}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .models import SearchRequest
+    from .query import QueryError
+    from .service import ensure_index, make_engine
+    from .terminal import print_page
+
+    settings = args.settings
+    ensure_index(Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"]))
+    engine = make_engine(settings)
+    try:
+        page = engine.search(SearchRequest(q=args.query, years=tuple(args.year), fields=tuple(args.field),
+                                           per_page=args.n, page=args.page, sort=args.sort,
+                                           synonyms=not args.no_synonyms))
+    except QueryError as exc:
+        raise PlansearchError(f"bad query: {exc}") from None
+    if args.json:
+        print(json.dumps(page.to_dict(), ensure_ascii=False))
+    else:
+        print_page(page, color=sys.stdout.isatty())
+    return 0
+
+
+def _dirs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", dest="data_dir", help="data folder (default: data/, or PLANSEARCH_DATA_DIR)")
+    p.add_argument("--index-dir", help="index folder (default: index/, or PLANSEARCH_INDEX_DIR)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plansearch", description="Japanese full-text search over plan-evaluation tables.")
@@ -50,6 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per record (JSON Lines)")
     p.add_argument("--encoding", help="text encoding of the tables (default: detected)")
     p.set_defaults(func=_inspect)
+
+    p = sub.add_parser("index", help="build the search index from the tables")
+    p.add_argument("paths", nargs="*", type=Path, metavar="FILE_OR_DIR", help="tables or folders (default: data/)")
+    p.add_argument("--encoding", help="text encoding of the tables (default: detected)")
+    p.add_argument("--wait", action="store_true", help="wait for a running build instead of failing")
+    _dirs(p)
+    p.set_defaults(func=_index)
+
+    p = sub.add_parser("search", help="search the index and print ranked hits")
+    p.add_argument("query")
+    p.add_argument("--year", type=int, action="append", default=[], help="fiscal year, e.g. 2021 (repeatable)")
+    p.add_argument("--field", choices=TEXT_FIELDS, action="append", default=[], help="field to match (repeatable)")
+    p.add_argument("-n", type=int, default=10, help="results to show (1-100)")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--sort", choices=("relevance", "plan_page", "year"), default="relevance")
+    p.add_argument("--no-synonyms", action="store_true", help="do not expand synonyms")
+    p.add_argument("--json", action="store_true", help="print the /api/search response body")
+    _dirs(p)
+    p.set_defaults(func=_search)
     return parser
 
 
@@ -59,7 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        overrides = {k: v for k, v in (("DATA_DIR", getattr(args, "data_dir", None)),
+                                       ("INDEX_DIR", getattr(args, "index_dir", None))) if v}
+        args.settings = load_settings(overrides)
+        if getattr(args, "index_dir", None) is None:
+            args.index_dir = args.settings["INDEX_DIR"]
+        if hasattr(args, "n") and not 1 <= args.n <= 100:
+            raise PlansearchError("-n must be between 1 and 100")
         return args.func(args)
+    except ValueError as exc:
+        print(f"plansearch: error: {exc}", file=sys.stderr)
+        return 2
     except PlansearchError as exc:
         print(f"plansearch: error: {exc}", file=sys.stderr)
         return 2

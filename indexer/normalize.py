@@ -1,0 +1,62 @@
+"""NFKC width folding and case folding that remembers where each character came from.
+
+NFKC changes lengths (ｶﾞ → ガ, ㍻ → 平成), so every normalized character keeps
+the span of source characters it came from; highlighting maps matches back
+through it and never marks the wrong characters.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+_VOICING = {"\uff9e", "\uff9f", "\u3099", "\u309a", "\u309b", "\u309c"}
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """``text`` normalized; ``origin[i]`` is the source span of ``text[i]``."""
+
+    text: str
+    starts: tuple[int, ...] | None = None  # None: identical to the source
+    ends: tuple[int, ...] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The source span of ``text[start:end]`` (``end`` exclusive, ``start < end``)."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def fold(text: str) -> str:
+    """NFKC + lower case, for comparing words (no offsets kept)."""
+    return _fold_cluster(text)
+
+
+def _fold_cluster(chunk: str) -> str:
+    out = unicodedata.normalize("NFKC", chunk).lower()
+    if not out.isprintable():
+        out = "".join(c if c.isprintable() else " " for c in out)
+    return out
+
+
+def normalize(text: str) -> Normalized:
+    """Fold ``text`` and keep, for each output character, its source span."""
+    if text.isascii() and text.isprintable() and text == text.lower():
+        return Normalized(text)
+    if text.isprintable() and unicodedata.is_normalized("NFKC", text) and text == text.lower():
+        return Normalized(text)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and (text[j] in _VOICING or unicodedata.combining(text[j])):
+            j += 1
+        piece = _fold_cluster(text[i:j])
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return Normalized("".join(out), tuple(starts), tuple(ends))

@@ -1,0 +1,215 @@
+"""Index generations on disk: build beside the live one, switch atomically, never serve half an index.
+
+Layout of an index folder::
+
+    index/
+      CURRENT            name of the live generation (replaced atomically)
+      gen-<time>-<pid>/  a complete Whoosh index + meta.json
+      .build-<…>/        a build in progress (removed if it fails or was killed)
+      build.lock         held while a build runs
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from .analysis import ANALYZER_VERSION
+from .models import Dataset, PlansearchError
+from .schema import documents, make_schema
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = "build.lock"
+
+
+class IndexUnavailable(PlansearchError):
+    """The index is missing, stale or from another version."""
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    path: Path
+    generation: str
+    built_at: str
+    records: int
+    datasets: tuple[dict, ...]
+
+    @property
+    def dataset_slugs(self) -> list[str]:
+        return [d["slug"] for d in self.datasets]
+
+
+Progress = Callable[[int, int], None]
+
+
+def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | None = None,
+                wait: bool = False) -> IndexInfo:
+    """Write a complete new generation of the index and make it the live one."""
+    root.mkdir(parents=True, exist_ok=True)
+    with build_lock(root, wait=wait):
+        clean_partial(root)
+        name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        tmp = root / f".build-{name}"
+        tmp.mkdir()
+        try:
+            records = _write(datasets, tmp, progress)
+            meta = {
+                "analyzer": ANALYZER_VERSION,
+                "schema": SCHEMA_VERSION,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "records": records,
+                "datasets": [_dataset_meta(ds) for ds in datasets],
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+            _fsync_dir(tmp)
+            os.rename(tmp, root / name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        pointer = root / f".{CURRENT}.{os.getpid()}"
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, root / CURRENT)
+        _fsync_dir(root)
+        _remove_old(root, keep={name})
+        log.info("index %s: %d records in generation %s", root, records, name)
+        return _info(root / name)
+
+
+def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    writer = ix.writer(limitmb=128)
+    total = sum(len(ds.records()) for ds in datasets)
+    done = 0
+    try:
+        for ds in datasets:
+            for measure in ds.measures:
+                for doc in documents(measure):
+                    writer.add_document(**doc)
+                    done += 1
+                if progress:
+                    progress(done, total)
+        writer.commit(optimize=True)
+    except BaseException:
+        writer.cancel()
+        raise
+    return done
+
+
+def _dataset_meta(ds: Dataset) -> dict:
+    path = Path(ds.path)
+    stat = path.stat() if path.exists() else None
+    return {
+        "slug": ds.slug, "name": ds.name, "path": str(path), "file": path.name,
+        "measures": len(ds.measures), "records": len(ds.records()), "warnings": len(ds.warnings),
+        "years": ds.years, "size": stat.st_size if stat else None, "mtime_ns": stat.st_mtime_ns if stat else None,
+    }
+
+
+def current_generation(root: Path) -> Path | None:
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path = root / name
+    return path if name and (path / "meta.json").is_file() else None
+
+
+def _info(gen: Path) -> IndexInfo:
+    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
+                     datasets=tuple(meta["datasets"]))
+
+
+def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
+    """Open the live generation read-only, checking it was built by this analyzer."""
+    gen = current_generation(root)
+    if gen is None:
+        raise IndexUnavailable(f"{root}: no index yet; run 'plansearch index'")
+    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("analyzer") != ANALYZER_VERSION or meta.get("schema") != SCHEMA_VERSION:
+        raise IndexUnavailable(
+            f"{root}: the index was built by analyzer {meta.get('analyzer')} (schema {meta.get('schema')}), "
+            f"this is {ANALYZER_VERSION} (schema {SCHEMA_VERSION}); rebuild it with 'plansearch index'"
+        )
+    return whoosh_index.open_dir(str(gen), readonly=True), _info(gen)
+
+
+def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
+    """True if there is no usable index or the tables changed since it was built."""
+    gen = current_generation(root)
+    if gen is None:
+        return True
+    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("analyzer") != ANALYZER_VERSION or meta.get("schema") != SCHEMA_VERSION:
+        return True
+    built = {(d["file"], d["size"], d["mtime_ns"]) for d in meta["datasets"]}
+    now = set()
+    for path in table_files:
+        st = path.stat()
+        now.add((path.name, st.st_size, st.st_mtime_ns))
+    return built != now
+
+
+def clean_partial(root: Path) -> None:
+    """Remove builds that were interrupted (their builder is gone: we hold the lock)."""
+    for child in root.glob(".build-*"):
+        shutil.rmtree(child, ignore_errors=True)
+    for child in root.glob(f".{CURRENT}.*"):
+        child.unlink(missing_ok=True)
+
+
+def _remove_old(root: Path, keep: set[str]) -> None:
+    """Remove generations older than the previous one (a running reader may still use that)."""
+    gens = sorted((p for p in root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in gens[:-2]:
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def build_lock(root: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the index folder's build lock; a second build fails clearly (or waits)."""
+    fh = open(root / LOCK, "a+")  # noqa: SIM115 - held for the with-block
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK
+            try:
+                msvcrt.locking(fh.fileno(), mode, 1)
+            except OSError:
+                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
+        else:
+            import fcntl
+
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
+        yield
+    finally:
+        fh.close()

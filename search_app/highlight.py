@@ -1,0 +1,100 @@
+"""Snippets: a field's text cut to a readable window around its matches, escaped, matches in <mark>.
+
+Matches are found two ways, as the index finds them: runs of index keys (so a
+lemma or synonym match is marked in the city's own spelling) and the folded
+query word itself inside the folded text (what the bigram field matches).
+Offsets map back through NFKC, so the marked characters are the source's own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indexer.analysis import ja_analyzer
+from indexer.normalize import normalize
+
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+_ANALYZER = ja_analyzer()
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One thing to mark: a run of index keys and the folded surface it came from."""
+
+    keys: tuple[str, ...]
+    folded: str
+
+
+def match_spans(text: str, patterns: Sequence[Pattern]) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that match any pattern, merged and sorted."""
+    spans: list[tuple[int, int]] = []
+    runs = [p.keys for p in patterns if p.keys]
+    if runs:
+        tokens = [(t.text, t.startchar, t.endchar) for t in _ANALYZER(text, positions=True, chars=True)]
+        words = [t[0] for t in tokens]
+        for run in runs:
+            n = len(run)
+            for i in range(len(words) - n + 1):
+                if words[i] == run[0] and tuple(words[i:i + n]) == run:
+                    spans.append((tokens[i][1], tokens[i + n - 1][2]))
+    folded = {p.folded for p in patterns if len(p.folded) >= 2}
+    if folded:
+        norm = normalize(text)
+        for f in folded:
+            start = norm.text.find(f)
+            while start >= 0:
+                spans.append(norm.span(start, start + len(f)))
+                start = norm.text.find(f, start + 1)
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[int, int]:
+    """A span of about ``length`` characters around the densest matches, on sentence edges where possible."""
+    if len(text) <= length:
+        return 0, len(text)
+    first = spans[0][0] if spans else 0
+    if spans:  # start at the match that has the most other matches within reach
+        first = max(spans, key=lambda sp: sum(1 for s, _ in spans if sp[0] <= s < sp[0] + length))[0]
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, first)]
+    start = starts[-1]
+    if first - start > length // 2:  # the sentence begins too far back: cut inside it
+        start = max(0, first - length // 3)
+    end = min(len(text), start + length)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, first, end)]
+    last = spans[-1][1] if spans else 0
+    if ends and ends[-1] >= min(last, end) and ends[-1] - start >= length // 2:
+        end = ends[-1]
+    return start, end
+
+
+def snippet(text: str, patterns: Sequence[Pattern], length: int = 120) -> str:
+    """An HTML fragment: the escaped text around the matches, each match in ``<mark>``."""
+    spans = match_spans(text, patterns)
+    start, end = window(text, spans, length)
+    out = [ELLIPSIS] if start > 0 else []
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    if end < len(text):
+        out.append(ELLIPSIS)
+    return "".join(out).strip()

@@ -1,0 +1,91 @@
+"""Wiring shared by the CLI and the web app: data folder → index → engine."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from indexer import Dataset, PlansearchError, read_paths
+from indexer.config import load_config
+from indexer.sources import TABLE_SUFFIXES
+from indexer.store import IndexInfo, build_index, is_stale
+
+from .engine import Engine, PlanUrl
+
+log = logging.getLogger(__name__)
+
+
+def table_files(data_dir: Path) -> list[Path]:
+    if not data_dir.is_dir():
+        raise PlansearchError(f"{data_dir}: data folder not found")
+    return sorted(p for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+
+
+def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_progress: bool = False,
+          wait: bool = False) -> tuple[list[Dataset], IndexInfo]:
+    """Read the tables and build a new index generation from them."""
+    datasets = read_paths(paths, encoding=encoding)
+    progress = _Progress() if show_progress else None
+    info = build_index(datasets, index_dir, progress=progress, wait=wait)
+    if progress:
+        progress.finish()
+    return datasets, info
+
+
+def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
+    """Build the index if it is missing, outdated or older than the tables; else do nothing."""
+    if is_stale(index_dir, table_files(data_dir)):
+        log.info("index %s is missing or older than %s: building", index_dir, data_dir)
+        _, info = build([data_dir], index_dir, wait=True)
+        return info
+    return None
+
+
+def plan_links(data_dir: Path) -> PlanUrl:
+    """Where a result's plan page links: the plan PDF served from the data folder, a URL, or nowhere."""
+    config = load_config(data_dir)
+
+    def plan_url(dataset: str, page: int | None) -> str | None:
+        ds = config.by_slug(dataset)
+        if page is None:
+            return None
+        target = page + ds.page_offset
+        if ds.plan_pdf and (data_dir / ds.plan_pdf).is_file():
+            return f"/plans/{dataset}.pdf#page={target}"
+        if ds.plan_url:
+            return f"{ds.plan_url}#page={target}"
+        return None
+
+    return plan_url
+
+
+def make_engine(settings: dict) -> Engine:
+    data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
+    synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
+    return Engine(index_dir, synonyms=synonyms, plan_url=plan_links(data_dir),
+                  snippet_chars=int(settings["SNIPPET_CHARS"]))
+
+
+class _Progress:
+    """Records/s and time left on a terminal, redrawn at most a few times a second."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.tty or (now - self.last < 0.25 and done < total):
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9)
+        left = (total - done) / rate if rate else 0
+        sys.stderr.write(f"\rindexing {done:,}/{total:,} records  {rate:,.0f} records/s  {left:,.0f} s left ")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")

@@ -1,0 +1,58 @@
+"""Settings, declared once: (name, default, help). Environment ``PLANSEARCH_<NAME>`` overrides a default.
+
+Per-dataset settings (plan document, page offset) live in the data folder's
+``plansearch.toml``; see ``indexer.config``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", "data", "folder of the tables (and plansearch.toml, synonyms.txt, plan PDFs)"),
+    Setting("INDEX_DIR", "index", "folder of the index generations (rebuilt from DATA_DIR when missing or stale)"),
+    Setting("SYNONYMS_FILE", "", "synonym dictionary (default: DATA_DIR/synonyms.txt), re-read when it changes"),
+    Setting("HOST", "127.0.0.1", "address to listen on; only this machine unless set otherwise"),
+    Setting("PORT", 8000, "port to listen on"),
+    Setting("THREADS", 8, "worker threads of the waitress server"),
+    Setting("PAGE_SIZE", 20, "results per page when a request does not say (1-100)"),
+    Setting("SNIPPET_CHARS", 120, "about how many characters a highlighted snippet shows"),
+    Setting("WATCH_SECONDS", 5, "how often serve checks DATA_DIR for changed tables (0: never)"),
+)
+
+
+def _coerce(default: Any, value: str) -> Any:
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """Defaults, then ``PLANSEARCH_*`` environment variables, then ``overrides``."""
+    env = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for s in SETTINGS:
+        value = s.default
+        raw = env.get(f"PLANSEARCH_{s.name}")
+        if raw is not None and raw != "":
+            try:
+                value = _coerce(s.default, raw)
+            except ValueError:
+                raise ValueError(f"PLANSEARCH_{s.name}={raw!r} is not a valid {type(s.default).__name__}") from None
+        out[s.name] = value
+    for key, value in (overrides or {}).items():
+        out[key] = value
+    return out
