@@ -23,6 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .headers import HEADER_ALIASES
 from .models import PlansearchError
 
 CONFIG_NAME = "plansearch.toml"
@@ -40,6 +41,13 @@ class DatasetConfig:
     encoding: str | None = None
     sheet: str | None = None
     year: int | None = None
+
+
+#: The type of each key of a ``[datasets.<slug>]`` table.
+_KEY_TYPES: dict[str, type] = {
+    "file": str, "name": str, "plan_pdf": str, "plan_url": str, "page_offset": int,
+    "encoding": str, "sheet": str, "year": int,
+}
 
 
 @dataclass(frozen=True)
@@ -78,19 +86,28 @@ def load_config(folder: Path | None) -> DataConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PlansearchError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise PlansearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     aliases = raw.get("header_aliases", {})
     if not isinstance(aliases, dict) or not all(
         isinstance(v, list) and all(isinstance(s, str) for s in v) for v in aliases.values()
     ):
         raise PlansearchError(f"{path}: [header_aliases] must map a role to a list of header names")
+    unknown_roles = sorted(set(aliases) - set(HEADER_ALIASES))
+    if unknown_roles:
+        raise PlansearchError(f"{path}: [header_aliases] has unknown roles {unknown_roles} "
+                              f"(known: {', '.join(HEADER_ALIASES)})")
     datasets: dict[str, DatasetConfig] = {}
     for slug, spec in raw.get("datasets", {}).items():
         if not _SLUG.match(slug) or not isinstance(spec, dict):
             raise PlansearchError(f"{path}: dataset id {slug!r} must be a lower-case slug such as 'koganei'")
-        known = set(DatasetConfig.__dataclass_fields__) - {"slug"}
-        unknown = set(spec) - known
+        unknown = set(spec) - set(_KEY_TYPES)
         if unknown:
             raise PlansearchError(f"{path}: [datasets.{slug}] has unknown keys {sorted(unknown)}")
+        for key, value in spec.items():
+            if not isinstance(value, _KEY_TYPES[key]) or isinstance(value, bool):
+                kind = "a whole number" if _KEY_TYPES[key] is int else "a string"
+                raise PlansearchError(f"{path}: [datasets.{slug}] {key} must be {kind}, not {value!r}")
         try:
             datasets[slug] = DatasetConfig(slug=slug, **spec)
         except TypeError as exc:

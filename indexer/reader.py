@@ -45,7 +45,10 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None) -> list
     for path in (Path(p) for p in paths):
         if path.is_dir():
             config = load_config(path)
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
+            try:
+                files = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
+            except OSError as exc:
+                raise PlansearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
             if not files:
                 raise PlansearchError(f"{path}: no table files (.tsv, .csv, .xlsx) in this folder")
         else:
