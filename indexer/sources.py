@@ -9,6 +9,7 @@ import codecs
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,15 +98,32 @@ def _text_rows(name: str, text: str, delimiter: str) -> Iterator[RawRow]:
     if text.startswith("\ufeff"):
         text = text[1:]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    start = 1
+    start, last = 1, None
     try:
         for n, row in enumerate(reader):
             if n >= MAX_ROWS:
                 raise TableError(name, f"has more than {MAX_ROWS:,} rows", start)
-            yield RawRow(start, _checked(name, start, row))
+            if last is not None:
+                yield last
+            last = RawRow(start, _checked(name, start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise TableError(name, f"is not a readable table ({exc})", start) from None
+    if last is not None:
+        if start - 1 > last.line and _unclosed_quote(text, last.line, delimiter):
+            raise TableError(name, 'a quoted cell starting on this line is never closed (a closing " is missing), '
+                             "so every line after it would be read as that one cell", last.line)
+        yield last
+
+
+def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
+    """Whether the row starting on ``line`` opens a quote that runs to the end of the text."""
+    tail = "".join(re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)[line - 1:])
+    try:
+        list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 #: What openpyxl raises on a damaged workbook (XML parse errors are SyntaxErrors, with or without lxml).
