@@ -128,10 +128,12 @@ def test_a_line_break_inside_a_quoted_cell(bundled, bundled_rows, tmp_path):
     """A cell with a line break (Alt+Enter) keeps it; each measure keeps the line its row starts on."""
     rows = [list(r) for r in bundled_rows]
     rows[4][6] = rows[4][6].replace("中心に", "中心に\n", 1)  # line 5, 令和2年度実施状況
+    rows[-1][-1] = rows[-1][-1].replace("融資", "融資\n", 1)  # the last row: its quote closes on the last line
     path = tmp_path / "koganei.csv"
     path.write_text(csv_text(rows), encoding="utf-8")
     ds = read_table(path)
     assert "\n" in ds.records()[0].entry.status
+    assert ds.records()[-1].entry.plan == "引き続き融資\nあっせんを行う。"
     assert [m.source.line for m in ds.measures] == [m.source.line + (m.source.line > 5) for m in bundled.measures]
     assert unaccounted(ds, rows) == {}
 

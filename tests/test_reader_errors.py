@@ -1,0 +1,160 @@
+"""Input the reader cannot read: one PlansearchError naming the file (and line), never a traceback."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from indexer import PlansearchError, TableError, read_paths, read_table
+
+HEADER = "計画における項目\t実施内容\t担当課\t令和2年度実施状況\t評価\t達成度"
+ROW = "(1) 学校における支援\t1 いじめ防止対策\t指導室\t年3回授業を実施した。\t早期発見に取り組めた。\t実施"
+
+
+def workbook(damage: dict[str, bytes] | None = None) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split("\t"))
+    book.active.append(ROW.split("\t"))
+    out = io.BytesIO()
+    book.save(out)
+    if not damage:
+        return out.getvalue()
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as zin, zipfile.ZipFile(damaged, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, damage.get(item.filename, zin.read(item.filename)))
+    return damaged.getvalue()
+
+
+#: (file name, its bytes, what the error says, the line it names or None)
+BAD_FILES = [
+    ("empty.tsv", b"", "is empty", None),
+    ("blank.csv", b"\r\n\r\n \r\n", "is empty", None),
+    ("binary.tsv", bytes(range(256)) * 4, "looks binary (NUL bytes)", None),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "looks binary", None),
+    ("undecodable.tsv", b"\x81\x20\xff\xfe\x80 \xa0\xa0", "is neither UTF-8 nor Shift_JIS (CP932)", None),
+    ("bad_bom.tsv", b"\xff\xfe" + "実施内容".encode("utf-16-le") + b"\x00", "has a UTF-16 mark but is not valid", None),
+    ("no_header.csv", "番号,内容,備考\n1,説明会を開催した。,\n".encode(), "no recognizable header row", None),
+    ("no_year.tsv", "実施内容\t担当課\t実施状況\n1 いじめ防止対策\t指導室\t実施した。\n".encode(),
+     "the header names no yearly column", 1),
+    ("header_only.tsv", f"\n{HEADER}\n".encode(), "has a header but no measure rows", 2),
+    ("huge_cell.tsv", f"{HEADER}\n{ROW}\t{'あ' * 100_001}\n".encode(), "has a cell of 100,001 characters", 2),
+    ("unclosed_quote.csv", f'{HEADER}\n{ROW}\n{ROW.replace("年3回", chr(34) + "年3回")}\n{ROW}\n{ROW}\n'
+     .replace("\t", ",").encode(), 'a quoted cell starting on this line is never closed (a closing " is missing)', 3),
+    ("not_a_zip.xlsx", b"PK\x03\x04 this is not a workbook", "is not a readable .xlsx workbook", None),
+    ("text.xlsx", "実施内容,担当課\n".encode(), "is not a readable .xlsx workbook", None),
+    ("zip_of_text.xlsx", None, "is not a readable .xlsx workbook", None),
+    ("broken_sheet.xlsx", workbook({"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c"}),
+     "is not a readable .xlsx workbook", None),
+    ("broken_book.xlsx", workbook({"xl/workbook.xml": b"garbage"}), "is not a readable .xlsx workbook", None),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "is an old .xls workbook", None),
+]
+
+
+def _zip_of_text() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("readme.txt", "not a workbook")
+    return out.getvalue()
+
+
+def error_of(call) -> PlansearchError:
+    with pytest.raises(PlansearchError) as caught:
+        call()
+    return caught.value
+
+
+@pytest.mark.parametrize(("name", "data", "says", "line"), BAD_FILES, ids=[case[0] for case in BAD_FILES])
+def test_bad_file(tmp_path, name, data, says, line):
+    path = tmp_path / name
+    path.write_bytes(_zip_of_text() if data is None else data)
+    error = error_of(lambda: read_table(path))
+    assert isinstance(error, TableError)
+    assert (error.path, error.line) == (str(path), line)
+    assert str(error).startswith(f"{path}:{line}: " if line else f"{path}: ")
+    assert says in str(error)
+    assert str(error_of(lambda: read_paths([path]))) == str(error)
+    assert str(error_of(lambda: read_paths([tmp_path]))) == str(error) or name.endswith(".xls")
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "koganei.tsv"
+    assert str(error_of(lambda: read_table(path))) == f"{path}: cannot be read (No such file or directory)"
+    assert str(error_of(lambda: read_paths([path]))) == f"{path}: cannot be read (No such file or directory)"
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    path = tmp_path / "koganei.tsv"
+    path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert str(error_of(lambda: read_table(path))) == f"{path}: cannot be read (Permission denied)"
+
+
+def test_unreadable_folder(tmp_path, monkeypatch):
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    assert str(error_of(lambda: read_paths([tmp_path]))) == f"{tmp_path}: cannot be read (Permission denied)"
+
+
+def test_a_folder_is_not_a_table(tmp_path):
+    assert str(error_of(lambda: read_table(tmp_path))) == f"{tmp_path}: is a folder, not a table file"
+
+
+def test_folder_without_tables(tmp_path):
+    (tmp_path / "memo.md").write_text("表はまだありません", encoding="utf-8")
+    error = error_of(lambda: read_paths([tmp_path]))
+    assert str(error) == f"{tmp_path}: no table files (.tsv, .csv, .xlsx) in this folder"
+
+
+def test_two_files_with_one_dataset_id(tmp_path, bundled_path):
+    for name in ("koganei_r2.tsv", "koganei_r3.tsv"):
+        (tmp_path / name).write_bytes(bundled_path.read_bytes())
+    error = str(error_of(lambda: read_paths([tmp_path])))
+    assert error.startswith(f"{tmp_path / 'koganei_r3.tsv'}: dataset id 'koganei' is also used by ")
+    assert str(tmp_path / "koganei_r2.tsv") in error and "plansearch.toml" in error
+
+
+def test_one_dataset_id_across_two_paths(tmp_path, bundled_path):
+    (tmp_path / "koganei.tsv").write_bytes(bundled_path.read_bytes())
+    error = str(error_of(lambda: read_paths([bundled_path, tmp_path / "koganei.tsv"])))
+    assert error.startswith(f"{tmp_path / 'koganei.tsv'}: dataset id 'koganei' is also used by {bundled_path}")
+
+
+def test_ids_from_config_tell_two_files_apart(tmp_path, bundled_path):
+    for name in ("koganei_r2.tsv", "koganei_r3.tsv"):
+        (tmp_path / name).write_bytes(bundled_path.read_bytes())
+    (tmp_path / "plansearch.toml").write_text('[datasets.koganei2]\nfile = "koganei_r2.tsv"\n', encoding="utf-8")
+    assert [ds.slug for ds in read_paths([tmp_path])] == ["koganei2", "koganei"]
+    assert read_paths([tmp_path])[0].records()[0].measure.measure_id == "koganei2/1-1-1"
+
+
+#: plansearch.toml → what the error says
+BAD_CONFIGS = [
+    ("[datasets.koganei\n", "not valid TOML"),
+    ('[datasets.Koganei]\nfile = "k.tsv"\n', "dataset id 'Koganei' must be a lower-case slug"),
+    ('[datasets.koganei]\nfile = "k.tsv"\ncolour = "red"\n', "[datasets.koganei] has unknown keys ['colour']"),
+    ('[datasets.koganei]\nfile = "k.tsv"\nyear = "2021"\n', "year must be a whole number, not '2021'"),
+    ('[datasets.koganei]\nfile = "k.tsv"\nencoding = 932\n', "[datasets.koganei] encoding must be a string, not 932"),
+    ('[datasets.koganei]\nfile = "k.tsv"\npage_offset = true\n', "page_offset must be a whole number, not True"),
+    ('[header_aliases]\nstatus = "取組の結果"\n', "[header_aliases] must map a role to a list of header names"),
+    ('[header_aliases]\nstate = ["取組の結果"]\n', "[header_aliases] has unknown roles ['state']"),
+]
+
+
+@pytest.mark.parametrize(("toml", "says"), BAD_CONFIGS)
+def test_bad_config(tmp_path, bundled_path, toml, says):
+    (tmp_path / "k.tsv").write_bytes(bundled_path.read_bytes())
+    (tmp_path / "plansearch.toml").write_text(toml, encoding="utf-8")
+    error = str(error_of(lambda: read_paths([tmp_path])))
+    assert error.startswith(f"{tmp_path / 'plansearch.toml'}: ")
+    assert says in error
