@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -32,7 +33,7 @@ def padded(rows: list[list[str]]) -> list[list[str]]:
     return [r + [""] * (width - len(r)) if r else [] for r in rows]
 
 
-def save_xlsx(path: Path, rows: list[list[str]], above: list[list[str]] = (), sheet: str | None = None) -> Path:
+def save_xlsx(path: Path, rows: list[list[str]], above: Sequence[list[str]] = (), sheet: str | None = None) -> Path:
     book = openpyxl.Workbook()
     ws = book.active
     if sheet:
