@@ -81,6 +81,24 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from . import create_app
+
+    settings = args.settings
+    host = args.host or settings["HOST"]
+    port = args.port if args.port is not None else settings["PORT"]
+    app = create_app({**settings, "HOST": host, "PORT": port})
+    info = app.extensions["plansearch"].info
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"plansearch: {info.records} records from {', '.join(info.dataset_slugs)}; "
+          f"open http://{shown}:{port}/ (Ctrl+C to stop)", flush=True)
+    waitress.serve(app, host=host, port=port, threads=int(settings["THREADS"]), ident="plansearch",
+                   _quiet=not args.verbose)
+    return 0
+
+
 def _dirs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", dest="data_dir", help="data folder (default: data/, or PLANSEARCH_DATA_DIR)")
     p.add_argument("--index-dir", help="index folder (default: index/, or PLANSEARCH_INDEX_DIR)")
@@ -116,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the /api/search response body")
     _dirs(p)
     p.set_defaults(func=_search)
+
+    p = sub.add_parser("serve", help="serve the web app and JSON API (builds the index first if needed)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    _dirs(p)
+    p.set_defaults(func=_serve)
     return parser
 
 

@@ -39,6 +39,16 @@ class _Local:
     info: IndexInfo
 
 
+@dataclass
+class _Run:
+    searcher: object
+    node: object
+    compiled: object
+    ordered: list[tuple[int, float]]
+    matched: set[int]
+    field_docs: dict[str, set[int]]
+
+
 class Engine:
     def __init__(self, index_root: Path, synonyms: Path | None = None, plan_url: PlanUrl | None = None,
                  snippet_chars: int = 120) -> None:
@@ -80,33 +90,46 @@ class Engine:
     # -- search ----------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
+        run = self._execute(req)
+        start = (req.page - 1) * req.per_page
+        hits = tuple(self._hit(run.searcher, d, s, run.compiled.patterns, run.field_docs)
+                     for d, s in run.ordered[start:start + req.per_page])
+        facets = _facets(run.searcher, run.matched, run.field_docs)
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return SearchPage(query=req.q, interpreted=_interpreted(run.node, run.compiled), total=len(run.ordered),
+                          page=req.page, per_page=req.per_page, took_ms=took, results=hits, facets=facets,
+                          expansions=run.compiled.expansions, ignored=tuple(run.compiled.ignored))
+
+    def export(self, req: SearchRequest, limit: int) -> list[dict]:
+        """The whole ranked result set (up to ``limit`` records), every field in full."""
+        run = self._execute(req)
+        out = []
+        for docnum, score in run.ordered[:limit]:
+            doc = dict(run.searcher.stored_fields(docnum)["doc"])
+            doc["score"] = round(score, 4)
+            doc["plan_url"] = self.plan_url(doc["dataset"], doc["plan_page"])
+            out.append(doc)
+        return out
+
+    def _execute(self, req: SearchRequest) -> _Run:
         state = self._state()
         searcher = state.searcher
         table = self.synonyms.table() if req.synonyms else SynonymTable()
         if req.disabled_synonyms:
             table = _without(table, req.disabled_synonyms)
         node = parse(req.q)
-        fields = req.fields or SEARCH_FIELDS
-        compiled = Compiler(fields, table).compile(node)
-        filter_q = _filter(req)
+        compiled = Compiler(req.fields or SEARCH_FIELDS, table).compile(node)
         scored: list[tuple[int, float]] = []
         if compiled.full is not wq.NullQuery:
-            results = searcher.search(compiled.full, filter=filter_q, limit=None)
+            results = searcher.search(compiled.full, filter=_filter(req), limit=None)
             scored = [(hit.docnum, hit.score) for hit in results]
         matched = {d for d, _ in scored}
-        morph_docs = set(searcher.docs_for_query(compiled.morph)) & matched if compiled.morph is not wq.NullQuery \
-            else set()
+        morph_docs = (set(searcher.docs_for_query(compiled.morph)) & matched
+                      if compiled.morph is not wq.NullQuery else set())
         field_docs = {f: set(searcher.docs_for_query(q)) & matched
                       for f, q in self._field_queries(node, table, req).items()}
         ordered = self._order(searcher, scored, morph_docs, req.sort)
-        start = (req.page - 1) * req.per_page
-        hits = tuple(self._hit(searcher, d, s, compiled.patterns, field_docs)
-                     for d, s in ordered[start:start + req.per_page])
-        facets = _facets(searcher, matched, field_docs)
-        took = round((time.perf_counter() - started) * 1000, 2)
-        return SearchPage(query=req.q, interpreted=_interpreted(node, compiled), total=len(scored), page=req.page,
-                          per_page=req.per_page, took_ms=took, results=hits, facets=facets,
-                          expansions=compiled.expansions, ignored=tuple(compiled.ignored))
+        return _Run(searcher, node, compiled, ordered, matched, field_docs)
 
     def _field_queries(self, node, table: SynonymTable, req: SearchRequest) -> dict[str, wq.Query]:
         fields = req.fields or TEXT_FIELDS
@@ -146,6 +169,22 @@ class Engine:
         docs = [searcher.stored_fields(d)["doc"] for d in searcher.docs_for_query(wq.Term("measure_id", measure_id))]
         return sorted(docs, key=lambda d: d["year"])
 
+    def measure(self, measure_id: str) -> dict | None:
+        """A measure with every year's record in full, or None if unknown."""
+        docs = self.records_of(measure_id)
+        if not docs:
+            return None
+        first = docs[0]
+        keys = ("measure_id", "dataset", "title", "policy", "item", "plan_page", "plan_page_text", "department",
+                "section", "repost")
+        out = {k: first.get(k) for k in keys}
+        out["plan_url"] = self.plan_url(first["dataset"], first["plan_page"])
+        out["source"] = first["source"]
+        year_keys = ("year", "year_label", "status", "evaluation", "achievement", "achievement_category", "plan",
+                     "changed", "trend")
+        out["years"] = [{k: d.get(k) for k in year_keys} for d in docs]
+        return out
+
     def all_records(self) -> list[dict]:
         return [fields["doc"] for fields in self._state().searcher.reader().all_stored_fields()]
 
@@ -156,17 +195,21 @@ class Engine:
         if cached is not None:
             return cached
         by_year: dict[int, Counter] = {}
-        by_policy: Counter = Counter()
-        by_department: Counter = Counter()
+        by_policy: dict[str, Counter] = {}
+        by_department: dict[str, Counter] = {}
         for doc in self.all_records():
-            by_year.setdefault(doc["year"], Counter())[doc["achievement_category"]] += 1
-            by_policy[doc["policy"]] += 1
-            by_department[doc["department"]] += 1
+            cat = doc["achievement_category"]
+            by_year.setdefault(doc["year"], Counter())[cat] += 1
+            by_policy.setdefault(doc["policy"], Counter())[cat] += 1
+            by_department.setdefault(doc["department"], Counter())[cat] += 1
+        departments = sorted(by_department.items(), key=lambda kv: -sum(kv[1].values()))
         result = {
             "records": state.info.records,
             "by_year": {str(y): dict(c) for y, c in sorted(by_year.items())},
-            "by_policy": dict(by_policy),
-            "by_department": dict(by_department.most_common()),
+            "by_policy": {p: sum(c.values()) for p, c in by_policy.items()},
+            "by_department": {d: sum(c.values()) for d, c in departments},
+            "by_policy_achievement": {p: dict(c) for p, c in by_policy.items()},
+            "by_department_achievement": {d: dict(c) for d, c in departments},
         }
         with self._cache_lock:
             self._stats_cache = {state.generation: result}

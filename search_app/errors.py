@@ -1,0 +1,71 @@
+"""One error shape: every error is mapped here, to JSON under /api and /healthz, to error.html elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from indexer.models import PlansearchError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A client error with a status, a machine code, a message and the parameter at fault."""
+
+    def __init__(self, status: int, code: str, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+
+    def to_dict(self) -> dict:
+        body: dict = {"status": self.status, "code": self.code, "message": self.message}
+        if self.parameter:
+            body["parameter"] = self.parameter
+        return {"error": body}
+
+
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+          414: "uri_too_long", 431: "headers_too_large"}
+_JAPANESE = {400: "リクエストが正しくありません", 404: "ページが見つかりません", 405: "この方法では利用できません",
+             413: "リクエストが大きすぎます", 500: "サーバーで問題が起きました", 503: "索引を準備中です"}
+
+
+def _wants_json() -> bool:
+    path = request.path
+    return path.startswith("/api/") or path == "/healthz" or path.startswith("/export")
+
+
+def _respond(err: ApiError):
+    if _wants_json():
+        return jsonify(err.to_dict()), err.status
+    title = _JAPANESE.get(err.status, "エラー")
+    return render_template("error.html", error=err, title=title), err.status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(err: ApiError):
+        return _respond(err)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 404:
+            message = "no such page or resource"
+        return _respond(ApiError(status, _CODES.get(status, "http_error"), message))
+
+    @app.errorhandler(PlansearchError)
+    def library_error(exc: PlansearchError):
+        log.error("service unavailable: %s", exc)
+        return _respond(ApiError(503, "unavailable", str(exc)))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error on %s", request.path)
+        return _respond(ApiError(500, "internal_error", "an unexpected error occurred; it has been logged"))

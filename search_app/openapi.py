@@ -1,0 +1,120 @@
+"""The OpenAPI 3 document of the JSON API (served at /api/openapi.json)."""
+
+from __future__ import annotations
+
+from indexer.models import TEXT_FIELDS
+
+from .models import FILTERS, MAX_PER_PAGE, SORTS
+from .query import MAX_QUERY_CHARS
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_NULL_INT = {"type": ["integer", "null"]}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def _param(name: str, schema: dict, description: str, required: bool = False, many: bool = False) -> dict:
+    if many:
+        schema = {"type": "array", "items": schema}
+    out = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    if many:
+        out.update(style="form", explode=True)
+    return out
+
+
+def _error_response(description: str) -> dict:
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+HIT = {
+    "type": "object",
+    "required": ["measure_id", "dataset", "title", "policy", "item", "plan_page", "plan_url", "department",
+                 "section", "year", "year_label", "achievement", "score", "highlights", "url"],
+    "properties": {
+        "measure_id": _STR, "dataset": _STR, "title": _STR, "policy": _STR, "item": _STR,
+        "plan_page": _NULL_INT, "plan_url": {"type": ["string", "null"]}, "department": _STR, "section": _STR,
+        "year": _INT, "year_label": _STR, "achievement": _STR, "achievement_category": _STR, "changed": _STR,
+        "trend": _STR, "score": {"type": "number"},
+        "highlights": {"type": "object", "additionalProperties": _STR}, "url": _STR,
+    },
+}
+
+SEARCH_RESULT = {
+    "type": "object",
+    "required": ["query", "interpreted", "total", "page", "per_page", "took_ms", "results", "facets"],
+    "properties": {
+        "query": _STR, "interpreted": _STR, "total": _INT, "page": _INT, "per_page": _INT,
+        "took_ms": {"type": "number"}, "results": {"type": "array", "items": HIT},
+        "facets": {"type": "object", "additionalProperties": _COUNTS},
+        "expansions": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+        "ignored": {"type": "array", "items": _STR},
+    },
+}
+
+YEAR_RECORD = {
+    "type": "object",
+    "properties": {k: _STR for k in ("year_label", "status", "evaluation", "achievement", "achievement_category",
+                                     "plan", "changed", "trend")} | {"year": _INT},
+}
+
+MEASURE = {
+    "type": "object",
+    "required": ["measure_id", "dataset", "title", "years", "source"],
+    "properties": {
+        "measure_id": _STR, "dataset": _STR, "title": _STR, "policy": _STR, "item": _STR, "plan_page": _NULL_INT,
+        "plan_page_text": _STR, "plan_url": {"type": ["string", "null"]}, "department": _STR, "section": _STR,
+        "repost": _STR, "source": {"type": "object", "properties": {"file": _STR, "line": _INT}},
+        "years": {"type": "array", "items": YEAR_RECORD},
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["status", "code", "message"], "properties": {
+        "status": _INT, "code": _STR, "message": _STR, "parameter": _STR}}},
+}
+
+
+def openapi_document() -> dict:
+    search_params = [
+        _param("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+               "the query: words ANDed, OR, -word, \"phrase\"", required=True),
+        _param("year", {"type": "integer"}, "fiscal year, e.g. 2021", many=True),
+        _param("field", {"type": "string", "enum": list(TEXT_FIELDS)}, "restrict matching to fields", many=True),
+        *[_param(f, _STR, f"facet filter: exact {f} value", many=True) for f in FILTERS],
+        _param("page", {"type": "integer", "minimum": 1}, "1-based page"),
+        _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "results per page"),
+        _param("sort", {"type": "string", "enum": list(SORTS)}, "order of results"),
+        _param("synonyms", {"type": "string", "enum": ["on", "off"]}, "expand synonyms (default on)"),
+        _param("nosyn", _STR, "a query word whose synonyms are not expanded", many=True),
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "plansearch", "version": "1.0",
+                 "description": "Japanese full-text search over municipal plan-evaluation tables."},
+        "paths": {
+            "/api/search": {"get": {"summary": "Ranked search over records", "operationId": "search",
+                                    "parameters": search_params, "responses": {
+                                        "200": {"description": "a page of results", "content": {
+                                            "application/json": {"schema": {"$ref": "#/components/schemas/Search"}}}},
+                                        "400": _error_response("a bad parameter")}}},
+            "/api/measures/{measure_id}": {"get": {
+                "summary": "A measure with every year's record", "operationId": "measure",
+                "parameters": [{"name": "measure_id", "in": "path", "required": True, "schema": _STR}],
+                "responses": {"200": {"description": "the measure", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Measure"}}}},
+                    "404": _error_response("no such measure")}}},
+            "/api/stats": {"get": {"summary": "Counts by year × achievement, policy, department",
+                                   "operationId": "stats", "responses": {"200": {
+                                       "description": "counts", "content": {"application/json": {"schema": {
+                                           "type": "object"}}}}}}},
+            "/healthz": {"get": {"summary": "Service health", "operationId": "health", "responses": {"200": {
+                "description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["status", "records", "datasets", "index_built_at"],
+                    "properties": {"status": _STR, "records": _INT, "datasets": {"type": "array", "items": _STR},
+                                   "index_built_at": _STR}}}}}}}},
+        },
+        "components": {"schemas": {"Search": SEARCH_RESULT, "Measure": MEASURE, "Error": ERROR}},
+    }

@@ -1,0 +1,102 @@
+"""Request parameters → ``SearchRequest``, with an ``ApiError`` naming the parameter at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.models import TEXT_FIELDS
+
+from .errors import ApiError
+from .models import FILTERS, MAX_PER_PAGE, SORTS, SearchRequest
+from .query import MAX_QUERY_CHARS, QueryError, parse
+
+KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", *FILTERS}
+MAX_VALUES = 50
+MAX_PAGE = 10_000
+
+
+def _bad(parameter: str, message: str) -> ApiError:
+    return ApiError(400, "bad_parameter", message, parameter)
+
+
+def _int(args: MultiDict, name: str, default: int, low: int, high: int, what: str) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise _bad(name, f"{name} must be {what}") from None
+    if not low <= value <= high:
+        raise _bad(name, f"{name} must be {what}")
+    return value
+
+
+def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest:
+    q = (args.get("q") or "").strip()
+    if not q:
+        raise _bad("q", "q is required: the words to search for")
+    if len(q) > MAX_QUERY_CHARS:
+        raise _bad("q", f"q must be at most {MAX_QUERY_CHARS} characters")
+    try:
+        parse(q)
+    except QueryError as exc:
+        raise ApiError(400, "bad_query", str(exc), "q") from None
+    years = []
+    for raw in _many(args, "year"):
+        try:
+            year = int(raw.strip())
+        except ValueError:
+            raise _bad("year", "year must be a fiscal year such as 2021") from None
+        if not 1900 <= year <= 2200:
+            raise _bad("year", "year must be a fiscal year such as 2021")
+        years.append(year)
+    fields = _many(args, "field")
+    for f in fields:
+        if f not in TEXT_FIELDS:
+            raise _bad("field", f"field must be one of {', '.join(TEXT_FIELDS)}")
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise _bad("sort", f"sort must be one of {', '.join(SORTS)}")
+    filters = {name: tuple(v for v in _many(args, name) if v) for name in FILTERS if args.getlist(name)}
+    synonyms = (args.get("synonyms") or "on").lower()
+    if synonyms not in ("on", "off"):
+        raise _bad("synonyms", "synonyms must be on or off")
+    return SearchRequest(
+        q=q,
+        years=tuple(dict.fromkeys(years)),
+        fields=tuple(dict.fromkeys(fields)),
+        filters=filters,
+        page=_int(args, "page", 1, 1, MAX_PAGE, f"a page number from 1 to {MAX_PAGE}"),
+        per_page=_int(args, "per_page", default_per_page, 1, MAX_PER_PAGE, f"between 1 and {MAX_PER_PAGE}"),
+        sort=sort,
+        synonyms=synonyms == "on",
+        disabled_synonyms=tuple(w for w in _many(args, "nosyn") if w),
+    )
+
+
+def _many(args: MultiDict, name: str) -> list[str]:
+    values = args.getlist(name)
+    if len(values) > MAX_VALUES:
+        raise _bad(name, f"{name} may be given at most {MAX_VALUES} times")
+    for v in values:
+        if len(v) > MAX_QUERY_CHARS:
+            raise _bad(name, f"{name} must be at most {MAX_QUERY_CHARS} characters")
+    return values
+
+
+def page_args(args: Mapping, **changes: object) -> dict:
+    """The current page's parameters with some changed (None removes one): for facet and page links."""
+    out: dict[str, list[str]] = {k: list(args.getlist(k)) for k in args if k in KNOWN}
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, list | tuple):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = [str(value)]
+    if "page" not in changes:  # a changed filter starts again at page 1
+        out.pop("page", None)
+    return out

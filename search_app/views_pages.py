@@ -1,0 +1,130 @@
+"""HTML pages: search, measure, overview (stats), synonyms, and the plan PDFs placed in the data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from markupsafe import Markup
+
+from indexer.achievement import CATEGORIES
+from indexer.config import load_config
+from indexer.models import FIELD_LABELS, TEXT_FIELDS
+from indexer.years import year_label
+
+from . import charts
+from .diff import diff_html
+from .errors import ApiError
+from .params import page_args, search_request
+from .views_api import engine
+
+bp = Blueprint("pages", __name__)
+
+FACET_TITLES = {
+    "year": "年度", "policy": "重点施策", "department": "担当部署", "section": "担当課", "field": "対象フィールド",
+    "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移", "dataset": "データセット",
+}
+VALUE_LABELS = {
+    "changed": {"changed": "前年度から変更あり", "unchanged": "前年度と同じ", "first": "初年度"},
+    "trend": {"down": "達成度が下がった", "up": "達成度が上がった", "same": "達成度は同じ"},
+    "field": FIELD_LABELS,
+}
+SORT_LABELS = {"relevance": "関連度順", "plan_page": "計画書ページ順", "year": "年度順"}
+
+
+def value_label(facet: str, value: str) -> str:
+    if facet == "year":
+        return year_label(int(value)) if value.isdigit() else value
+    return VALUE_LABELS.get(facet, {}).get(value, value)
+
+
+def link(**changes: object) -> str:
+    return "/?" + urlencode(page_args(request.args, **changes), doseq=True)
+
+
+@bp.app_context_processor
+def globals_() -> dict:
+    return {"category_class": charts.CATEGORY_CLASS}
+
+
+@bp.app_template_global()
+def facet_link(facet: str, value: str) -> str:
+    current = request.args.getlist(facet)
+    values = [v for v in current if v != value] if value in current else [*current, value]
+    return link(**{facet: values or None})
+
+
+@bp.app_template_global()
+def page_link(**changes: object) -> str:
+    return link(**changes)
+
+
+@bp.get("/")
+def search_page():
+    q = (request.args.get("q") or "").strip()
+    context = {"q": q, "error": None, "facet_titles": FACET_TITLES, "value_label": value_label,
+               "field_labels": FIELD_LABELS, "sort_labels": SORT_LABELS, "text_fields": TEXT_FIELDS}
+    if not q:
+        return render_template("search.html", **context, page=None, info=engine().info)
+    try:
+        req = search_request(request.args, current_app.config["PAGE_SIZE"])
+    except ApiError as err:
+        context["error"] = err
+        return render_template("search.html", **context, page=None, info=engine().info), err.status
+    page = engine().search(req)
+    active = list(dict.fromkeys((name, v) for name in FACET_TITLES for v in request.args.getlist(name)))
+    words = q.split()
+    drop_word_links = [(w, link(q=" ".join(x for x in words if x != w))) for w in words] if len(words) > 1 else []
+    export = urlencode(page_args(request.args), doseq=True)
+    return render_template("search.html", **context, req=req, page=page, active=active, info=engine().info,
+                           drop_word_links=drop_word_links, export=export)
+
+
+@bp.get("/measures/<path:measure_id>")
+def measure_page(measure_id: str):
+    measure = engine().measure(measure_id)
+    if measure is None:
+        raise ApiError(404, "not_found", f"計画にない施策です: {measure_id}")
+    previous: dict | None = None
+    years = []
+    for rec in measure["years"]:
+        cells = {}
+        for f in ("status", "evaluation", "achievement", "plan"):
+            before = previous.get(f) if previous else None
+            html, state = diff_html(before, rec.get(f) or "")
+            cells[f] = (Markup(html), state)
+        years.append((rec, cells))
+        previous = rec
+    return render_template("measure.html", measure=measure, years=years, field_labels=FIELD_LABELS)
+
+
+@bp.get("/stats")
+def stats_page():
+    stats = engine().stats()
+    by_year = {year_label(int(y)): c for y, c in stats["by_year"].items()}
+    return render_template(
+        "stats.html", stats=stats, categories=CATEGORIES, category_class=charts.CATEGORY_CLASS,
+        year_chart=charts.stacked(by_year, label_width=120),
+        policy_chart=charts.stacked(stats["by_policy_achievement"], width=760, label_width=340),
+        department_chart=charts.stacked(stats["by_department_achievement"], label_width=160),
+        by_year=by_year,
+    )
+
+
+@bp.get("/synonyms")
+def synonyms_page():
+    table = engine().synonyms.table()
+    return render_template("synonyms.html", groups=table.groups, path=engine().synonyms.path)
+
+
+@bp.get("/plans/<slug>.pdf")
+def plan_pdf(slug: str):
+    data_dir = Path(current_app.config["DATA_DIR"]).resolve()
+    ds = load_config(data_dir).datasets.get(slug)
+    if ds is None or not ds.plan_pdf:
+        abort(404)
+    path = (data_dir / ds.plan_pdf).resolve()
+    if data_dir not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf")
