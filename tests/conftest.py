@@ -26,3 +26,54 @@ def bundled_rows(bundled_path: Path) -> list[list[str]]:
 def bundled(bundled_path: Path) -> Dataset:
     """The bundled table, read."""
     return read_table(bundled_path)
+
+
+# -- the chain records → index → engine → app → client ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, bundled_path: Path) -> Path:
+    """A data folder like data/: the bundled table and the synonym dictionary."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("data")
+    shutil.copy(bundled_path, folder)
+    shutil.copy(bundled_path.parent / "synonyms.txt", folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """An index of the bundled table, built once for the session."""
+    from search_app.service import ensure_index
+
+    folder = tmp_path_factory.mktemp("index")
+    ensure_index(data_dir, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, index_dir: Path) -> dict:
+    from search_app.settings import load_settings
+
+    return load_settings({"DATA_DIR": str(data_dir), "INDEX_DIR": str(index_dir)}, environ={})
+
+
+@pytest.fixture(scope="session")
+def engine(settings: dict):
+    """The search library over the bundled index."""
+    from search_app.service import make_engine
+
+    return make_engine(settings)
+
+
+@pytest.fixture(scope="session")
+def app(settings: dict):
+    from search_app import create_app
+
+    return create_app({**settings, "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
