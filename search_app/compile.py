@@ -48,6 +48,8 @@ class Compiler:
         self.ignored: list[str] = []
 
     def compile(self, node: Node) -> Compiled:
+        if self.use_synonyms and self.table.longest > 1:
+            node = join_terms(node, self.table)
         full, morph = self._node(node, collect=True)
         return Compiled(full, morph, self.patterns, self.expansions, self.ignored)
 
@@ -98,6 +100,32 @@ class Compiler:
         if not full and collect:
             self.ignored.append(word.text)
         return _or(full), _or(morph)
+
+
+def join_terms(node: Node, table: SynonymTable) -> Node:
+    """Join adjacent words that together form a multi-word dictionary term (school counselor)."""
+    if isinstance(node, Or):
+        return Or(tuple(join_terms(n, table) for n in node.nodes))
+    if isinstance(node, Not):
+        return Not(join_terms(node.node, table))
+    if not isinstance(node, And):
+        return node
+    nodes = list(node.nodes)
+    out: list[Node] = []
+    i = 0
+    while i < len(nodes):
+        for size in range(min(table.longest, len(nodes) - i), 1, -1):
+            run = nodes[i:i + size]
+            if all(isinstance(n, Word) and not n.phrase for n in run):
+                joined = " ".join(n.text for n in run)  # type: ignore[union-attr]
+                if table.expand(joined):
+                    out.append(Word(joined))
+                    i += size
+                    break
+        else:
+            out.append(join_terms(nodes[i], table))
+            i += 1
+    return out[0] if len(out) == 1 else And(tuple(out))
 
 
 def _grams(text: str) -> list[str]:
