@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from array import array
 from collections.abc import Iterator
+from functools import lru_cache
 from importlib.metadata import version
 
 import fugashi
@@ -67,6 +69,12 @@ def morphemes(norm: Normalized) -> Iterator[tuple[str, str | None, str, int, int
         yield surface, lemma, pos1, start, offset
 
 
+def is_stop(surface: str, pos1: str) -> bool:
+    """Particles, auxiliaries, punctuation and tokens without a letter or digit carry no search meaning."""
+    return pos1 in STOP_POS or not any(c.isalnum() for c in surface)
+
+
+@lru_cache(maxsize=65536)
 def lemma_key(surface: str, lemma: str | None, pos1: str) -> str:
     """The indexed form of a morpheme: its lemma, folded, with okurigana variation removed."""
     if not lemma or lemma == "*":
@@ -106,7 +114,7 @@ class PosStopFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
-            if t.pos1 in STOP_POS or not any(c.isalnum() for c in t.text):
+            if is_stop(t.text, t.pos1):
                 continue
             yield t
 
@@ -168,6 +176,24 @@ def word_runs(text: str) -> Iterator[tuple[int, int]]:
     """Spans of letters and digits (no spaces, punctuation or symbols)."""
     for m in _RUN.finditer(text):
         yield m.start(), m.end()
+
+
+def index_terms(text: str) -> tuple[list[str], array]:
+    """What ``ja_analyzer()`` yields, fast: the keys of ``text`` and their source offsets (start, end, …).
+
+    The indexer and the highlighter use this; it applies the same ``is_stop`` and ``lemma_key``.
+    """
+    norm = normalize(text)
+    keys: list[str] = []
+    offsets = array("I")
+    for surface, lemma, pos1, start, end in morphemes(norm):
+        if is_stop(surface, pos1):
+            continue
+        keys.append(lemma_key(surface, lemma, pos1))
+        s, e = norm.span(start, end)
+        offsets.append(s)
+        offsets.append(e)
+    return keys, offsets
 
 
 def ja_analyzer():

@@ -1,16 +1,33 @@
-"""The Whoosh schema: one document per record (measure × fiscal year)."""
+"""The Whoosh schema and the documents written into it: one document per record (measure × fiscal year).
+
+Text is analysed once, at index time, into three kinds of terms, each stored in
+a plain keyword field so that Whoosh does no analysis of its own:
+
+* ``k_<field>``: the lemma keys of each field (子ども → 子供), with term frequencies (BM25F);
+* ``p_<field>``: adjacent key pairs (新型·コロナ, コロナ·ウイルス), so a word of several keys is
+  matched as a phrase (its pairs all present) without reading positions;
+* ``c_all``: the distinct character bigrams of the record's folded text, the fallback that finds
+  words the dictionary splits differently in the query and in the text.
+
+Each record's keys and their character offsets are stored too, so snippets are
+cut without running the tokenizer again.
+"""
 
 from __future__ import annotations
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from collections import Counter
+
+from whoosh.fields import ID, KEYWORD, STORED, Schema
+from whoosh.system import pack_uint
 
 from .achievement import category, year_changes
-from .analysis import bigram_analyzer, ja_analyzer
+from .analysis import index_terms, word_runs
 from .models import TEXT_FIELDS, Measure
+from .normalize import normalize
 
 #: Searchable texts: the record fields plus ``meta`` (policy, item, department, section).
 SEARCH_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, "meta")
-#: Keyword fields a search can filter and facet on (index field name → API name).
+#: Keyword facets (index array name → API name).
 FACET_FIELDS: dict[str, str] = {
     "year": "year",
     "dataset": "dataset",
@@ -21,73 +38,91 @@ FACET_FIELDS: dict[str, str] = {
     "changed": "changed",
     "trend": "trend",
 }
+PAIR_SEP = "\x1f"
+CHAR_FIELD = "c_all"
 
 
-def morph_field(name: str) -> str:
-    return f"t_{name}"
+def key_field(name: str) -> str:
+    return f"k_{name}"
 
 
-def bigram_field(name: str) -> str:
-    return f"b_{name}"
+def pair_field(name: str) -> str:
+    return f"p_{name}"
+
+
+def pair(a: str, b: str) -> str:
+    return f"{a}{PAIR_SEP}{b}"
 
 
 def make_schema() -> Schema:
-    ja, bigram = ja_analyzer(), bigram_analyzer()
     fields: dict[str, object] = {
         "rid": ID(stored=True, unique=True),
-        "measure_id": ID(stored=True),
-        "item": ID(stored=True, sortable=True),
-        "plan_page": NUMERIC(int, bits=32, sortable=True, stored=True),
+        "measure_id": ID(),
         "doc": STORED(),
+        CHAR_FIELD: Terms(scorable=True),
     }
-    for name in FACET_FIELDS:
-        fields[name] = ID(stored=True, sortable=True)
     for name in SEARCH_FIELDS:
-        fields[morph_field(name)] = TEXT(analyzer=ja, phrase=True)
-        fields[bigram_field(name)] = TEXT(analyzer=bigram, phrase=True)
+        fields[key_field(name)] = Terms(scorable=True)
+        fields[pair_field(name)] = Terms(scorable=True)
     return Schema(**fields)
+
+
+def analyse(text: str) -> tuple[list[str], bytes]:
+    """The index keys of ``text`` and their source offsets (start, end, start, end … as uint32 bytes)."""
+    keys, offsets = index_terms(text)
+    return keys, offsets.tobytes()
+
+
+class Terms(KEYWORD):
+    """A keyword field fed a list of already analysed terms: Whoosh only counts them."""
+
+    def index(self, value, **kwargs):
+        return [(t.encode("utf-8"), n, float(n), pack_uint(n)) for t, n in Counter(value).items()]
+
+
+def char_bigrams(text: str) -> set[str]:
+    folded = normalize(text).text
+    return {folded[i:i + 2] for s, e in word_runs(folded) for i in range(s, e - 1)}
 
 
 def meta_text(measure: Measure) -> str:
     return "\n".join(t for t in (measure.policy, measure.item, measure.department, measure.section) if t)
 
 
-def documents(measure: Measure) -> list[dict]:
-    """The index documents of one measure, one per year, with change marks."""
+def documents(measure: Measure) -> list[tuple[dict, dict]]:
+    """(Whoosh document, array row) for each year of a measure, with its change marks."""
     changes = year_changes(measure)
-    meta = meta_text(measure)
-    docs = []
+    fixed = {"title": measure.title, "meta": meta_text(measure)}
+    fixed_tok = {name: analyse(text) for name, text in fixed.items()}
+    fixed_grams = set().union(*(char_bigrams(t) for t in fixed.values()))
+    out = []
     for record in measure.records():
         e = record.entry
         changed, trend = changes[e.year]
         stored = record.to_dict()
         stored.update(plan_page_text=measure.plan_page_text, repost=measure.repost,
                       achievement_category=category(e.achievement), changed=changed, trend=trend)
-        doc: dict[str, object] = {
-            "rid": record.record_id,
-            "measure_id": measure.measure_id,
-            "item": measure.item,
-            "year": str(e.year),
-            "dataset": measure.dataset,
-            "policy": measure.policy,
-            "department": measure.department,
-            "section": measure.section,
-            "ach_cat": stored["achievement_category"],
-            "changed": changed,
-            "trend": trend,
-            "doc": stored,
-        }
-        if measure.plan_page is not None:
-            doc["plan_page"] = measure.plan_page
-        for name in TEXT_FIELDS:
-            text = record.text(name)
+        tok = dict(fixed_tok)
+        grams = set(fixed_grams)
+        for name in ("status", "evaluation", "achievement", "plan"):
+            text = getattr(e, name)
+            tok[name] = analyse(text) if text else ([], b"")
             if text:
-                doc[morph_field(name)] = text
-                doc[bigram_field(name)] = text
-        if meta:
-            doc[morph_field("meta")] = meta
-            doc[bigram_field("meta")] = meta
-        docs.append(doc)
-    return docs
-
-
+                grams |= char_bigrams(text)
+        stored["tok"] = {name: (" ".join(keys), offs) for name, (keys, offs) in tok.items()}
+        doc: dict[str, object] = {"rid": record.record_id, "measure_id": measure.measure_id, "doc": stored,
+                                  CHAR_FIELD: list(grams)}
+        row: dict[str, object] = {
+            "year": str(e.year), "dataset": measure.dataset, "policy": measure.policy,
+            "department": measure.department, "section": measure.section,
+            "ach_cat": stored["achievement_category"], "changed": changed, "trend": trend,
+            "plan_page": measure.plan_page if measure.plan_page is not None else -1,
+        }
+        for name, (keys, _) in tok.items():
+            if keys:
+                doc[key_field(name)] = keys
+                if len(keys) > 1:
+                    doc[pair_field(name)] = [pair(a, b) for a, b in zip(keys, keys[1:], strict=False)]
+            row[f"len_{name}"] = len(keys)
+        out.append((doc, row))
+    return out

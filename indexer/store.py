@@ -24,16 +24,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 
 from .analysis import ANALYZER_VERSION
+from .arrays import ArrayBuilder
 from .models import Dataset, PlansearchError
 from .schema import documents, make_schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT = "CURRENT"
 LOCK = "build.lock"
+
+
+class IndexCodec(W3Codec):
+    """Whoosh's codec with big uncompressed posting blocks (read whole at query time) and no per-block
+    length statistics (only Whoosh's own scorer used them, at a cost on every posting written)."""
+
+    length_stats = False
+
+    def __init__(self) -> None:
+        super().__init__(blocklimit=1024, compression=0)
 
 
 class IndexUnavailable(PlansearchError):
@@ -91,22 +103,26 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
 
 def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
     ix = whoosh_index.create_in(str(folder), make_schema())
-    writer = ix.writer(limitmb=128)
+    writer = ix.writer(limitmb=256, codec=IndexCodec())
+    arrays = ArrayBuilder()
     total = sum(len(ds.records()) for ds in datasets)
-    done = 0
     try:
         for ds in datasets:
             for measure in ds.measures:
-                for doc in documents(measure):
+                for doc, row in documents(measure):
                     writer.add_document(**doc)
-                    done += 1
+                    arrays.add(row)
                 if progress:
-                    progress(done, total)
+                    progress(len(arrays), total)
         writer.commit(optimize=True)
     except BaseException:
         writer.cancel()
         raise
-    return done
+    with ix.reader() as reader:  # document numbers must be the order the array rows were added in
+        if reader.doc_count_all() != len(arrays) or not reader.is_atomic():
+            raise PlansearchError(f"{folder}: index holds {reader.doc_count_all()} documents, expected {len(arrays)}")
+    arrays.save(folder)
+    return len(arrays)
 
 
 def _dataset_meta(ds: Dataset) -> dict:

@@ -1,105 +1,92 @@
-"""Turn a parsed query into Whoosh queries: phrase semantics, synonyms, field weights.
+"""Plan a parsed query: each word becomes its alternatives (itself and its synonyms), each analysed once.
 
-Every word becomes, for each searched field, a match on the morphological
-field (its index keys adjacent and in order: 新型コロナウイルス never matches
-新型 … ウイルス apart) and a lower-weighted match on the bigram field. Synonyms
-add alternatives to a word; a quoted phrase gets none.
+An alternative is matched two ways (see ``matching.py``): by its index keys
+(one key, or all its adjacent key pairs: 新型コロナウイルス never matches 新型 … ウイルス
+apart), and, as a fallback, by its folded characters found verbatim in the text.
+A quoted phrase gets no synonyms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
-from indexer.analysis import bigrams, keys
+from indexer.analysis import keys
 from indexer.normalize import fold
-from indexer.schema import bigram_field, morph_field
+from indexer.schema import char_bigrams
 
 from .highlight import Pattern
 from .query import And, Node, Not, Or, Word
 from .synonyms import SynonymTable
 
-#: Field weights: title above evaluation and status, above plan, above metadata.
-FIELD_WEIGHTS: dict[str, float] = {
-    "title": 5.0, "evaluation": 2.0, "status": 2.0, "achievement": 1.5, "plan": 1.2, "meta": 0.5,
-}
-#: Weight of a bigram-field match relative to a morphological one.
-BIGRAM_WEIGHT = 0.3
+
+@dataclass(frozen=True)
+class Alternative:
+    text: str
+    keys: tuple[str, ...]
+    folded: str  # folded, without spaces: what must appear verbatim for a character match
+    grams: tuple[str, ...]  # its distinct character bigrams (the candidates' index terms)
+
+
+@dataclass(frozen=True)
+class WordPlan:
+    word: Word
+    alternatives: tuple[Alternative, ...]
+
+
+PlanNode = WordPlan | Not | And | Or
 
 
 @dataclass
-class Compiled:
-    full: wq.Query
-    morph: wq.Query
+class Plan:
+    root: PlanNode | None  # None: nothing in the query can match anything
+    node: Node  # the parsed query, after multi-word terms were joined
     patterns: list[Pattern] = field(default_factory=list)
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
 
-class Compiler:
-    def __init__(self, fields: Sequence[str], table: SynonymTable, use_synonyms: bool = True) -> None:
-        self.fields = tuple(fields)
-        self.table = table
-        self.use_synonyms = use_synonyms
-        self.patterns: list[Pattern] = []
-        self.expansions: dict[str, tuple[str, ...]] = {}
-        self.ignored: list[str] = []
+def alternative(text: str) -> Alternative:
+    folded = "".join(fold(text).split())
+    grams = tuple(sorted(char_bigrams(text))) if sum(c.isalnum() for c in folded) >= 2 else ()
+    return Alternative(text, tuple(keys(text)), folded, grams)
 
-    def compile(self, node: Node) -> Compiled:
-        if self.use_synonyms and self.table.longest > 1:
-            node = join_terms(node, self.table)
-        full, morph = self._node(node, collect=True)
-        return Compiled(full, morph, self.patterns, self.expansions, self.ignored)
 
-    def _node(self, node: Node, collect: bool) -> tuple[wq.Query, wq.Query]:
-        if isinstance(node, Word):
-            return self._word(node, collect)
-        if isinstance(node, Or):
-            parts = [self._node(n, collect) for n in node.nodes]
-            return _or([p[0] for p in parts]), _or([p[1] for p in parts])
-        if isinstance(node, Not):
-            return self._node(node.node, collect=False)
-        assert isinstance(node, And)
-        pos = [self._node(n, collect) for n in node.nodes if not isinstance(n, Not)]
-        pos = [p for p in pos if p[0] is not wq.NullQuery]  # words with nothing to match are ignored
-        neg = [self._node(n, False)[0] for n in node.nodes if isinstance(n, Not)]
-        full = _and([p[0] for p in pos])
-        # a record is a morphological match only if every word matched morphologically
-        morph = wq.NullQuery if any(p[1] is wq.NullQuery for p in pos) else _and([p[1] for p in pos])
-        excluded = _or(neg)
-        if excluded is not wq.NullQuery and full is not wq.NullQuery:
-            full = wq.AndNot(full, excluded)
-            if morph is not wq.NullQuery:
-                morph = wq.AndNot(morph, excluded)
-        return full, morph
+def plan(node: Node, table: SynonymTable) -> Plan:
+    if table.longest > 1:
+        node = join_terms(node, table)
+    out = Plan(root=None, node=node)
+    out.root = _plan(node, table, out, positive=True)
+    return out
 
-    def _word(self, word: Word, collect: bool) -> tuple[wq.Query, wq.Query]:
-        alternatives = [word.text]
-        if self.use_synonyms and not word.phrase:
-            extra = self.table.expand(word.text)
+
+def _plan(node: Node, table: SynonymTable, out: Plan, positive: bool) -> PlanNode | None:
+    if isinstance(node, Word):
+        texts = [node.text]
+        if not node.phrase:
+            extra = table.expand(node.text)
             if extra:
-                alternatives += list(extra)
-                if collect:
-                    self.expansions[word.text] = extra
-        full: list[wq.Query] = []
-        morph: list[wq.Query] = []
-        for alt in alternatives:
-            ks, gs = keys(alt), _grams(alt)
-            if collect and (ks or gs):
-                self.patterns.append(Pattern(tuple(ks), "".join(fold(alt).split())))
-            for f in self.fields:
-                w = FIELD_WEIGHTS[f]
-                if ks:
-                    q = _seq(morph_field(f), ks, w)
-                    full.append(q)
-                    morph.append(q)
-                if gs:
-                    full.append(_seq(bigram_field(f), gs, w * BIGRAM_WEIGHT))
-        if not full and collect:
-            self.ignored.append(word.text)
-        return _or(full), _or(morph)
+                texts += list(extra)
+                if positive:
+                    out.expansions[node.text] = extra
+        alts = tuple(a for a in (alternative(t) for t in texts) if a.keys or a.grams)
+        if not alts:
+            if positive:
+                out.ignored.append(node.text)
+            return None
+        if positive:
+            out.patterns.extend(Pattern(a.keys, a.folded) for a in alts)
+        return WordPlan(node, alts)
+    if isinstance(node, Not):
+        inner = _plan(node.node, table, out, positive=False)
+        return Not(inner) if inner is not None else None
+    parts = [p for p in (_plan(n, table, out, positive) for n in node.nodes) if p is not None]
+    if not parts:
+        return None
+    if isinstance(node, Or):
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+    if all(isinstance(p, Not) for p in parts):
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def join_terms(node: Node, table: SynonymTable) -> Node:
@@ -126,28 +113,3 @@ def join_terms(node: Node, table: SynonymTable) -> Node:
             out.append(join_terms(nodes[i], table))
             i += 1
     return out[0] if len(out) == 1 else And(tuple(out))
-
-
-def _grams(text: str) -> list[str]:
-    folded = "".join(c for c in fold(text) if c.isalnum())
-    return bigrams(text) if len(folded) >= 2 else []
-
-
-def _seq(fieldname: str, words: list[str], boost: float) -> wq.Query:
-    if len(words) == 1:
-        return wq.Term(fieldname, words[0], boost=boost)
-    return wq.Phrase(fieldname, words, slop=1, boost=boost)
-
-
-def _or(parts: list[wq.Query]) -> wq.Query:
-    parts = [p for p in parts if p is not wq.NullQuery]
-    if not parts:
-        return wq.NullQuery
-    return parts[0] if len(parts) == 1 else wq.Or(parts)
-
-
-def _and(parts: list[wq.Query]) -> wq.Query:
-    parts = [p for p in parts if p is not wq.NullQuery]
-    if not parts:
-        return wq.NullQuery
-    return parts[0] if len(parts) == 1 else wq.And(parts)

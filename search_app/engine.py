@@ -1,8 +1,9 @@
-"""The search library: open the live index once per process, answer searches, measures and stats.
+"""The search library: open the live index generation once per process, answer searches, measures and stats.
 
-Whoosh searchers are not thread-safe, so each thread keeps its own, reopened
-when the live generation changes; a search that started on the old
-generation finishes on it.
+Whoosh readers are not thread-safe, so each thread keeps its own reader of the
+live generation; the generation's arrays and term cache are shared. A thread
+picks up a new generation on its next request; a search that started on the
+old one finishes on it.
 """
 
 from __future__ import annotations
@@ -14,39 +15,54 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
-from whoosh import scoring
 
+from indexer.arrays import Columns
 from indexer.models import TEXT_FIELDS
 from indexer.schema import FACET_FIELDS, SEARCH_FIELDS
 from indexer.store import IndexInfo, current_generation, open_index
 
-from .compile import Compiler
+from .compile import plan
 from .highlight import snippet
+from .matching import B, Matcher
 from .models import Hit, SearchPage, SearchRequest
 from .query import parse
-from .synonyms import SynonymFile, SynonymTable
+from .synonyms import SynonymFile, SynonymTable, _key
 
 PlanUrl = Callable[[str, int | None], str | None]
-#: How often (seconds) a thread checks whether a new index generation is live.
+#: How often (seconds) the live generation is looked up again.
 REFRESH_SECONDS = 1.0
 
 
+class Snapshot:
+    """One index generation: its Whoosh index, arrays and term cache (shared by threads)."""
+
+    def __init__(self, index_root: Path) -> None:
+        from .postings import TermCache
+
+        self.ix, self.info = open_index(index_root)
+        self.columns = Columns.load(self.info.path)
+        self.terms = TermCache()
+        c = self.columns
+        self.norms = {f: (1 - B) + B * c.lengths[f] / c.avg_length[f] for f in SEARCH_FIELDS}
+        self.stats_cache: dict | None = None
+
+
 @dataclass
-class _Local:
-    generation: str
+class _Reader:
+    snapshot: Snapshot
     searcher: object
-    info: IndexInfo
 
 
 @dataclass
 class _Run:
-    searcher: object
-    node: object
-    compiled: object
-    ordered: list[tuple[int, float]]
-    matched: set[int]
-    field_docs: dict[str, set[int]]
+    reader: _Reader
+    plan: object
+    order: np.ndarray  # matching document numbers, best first
+    scores: np.ndarray
+    fields: dict[str, np.ndarray]
+    hit: np.ndarray
 
 
 class Engine:
@@ -57,121 +73,132 @@ class Engine:
         self.plan_url = plan_url or (lambda dataset, page: None)
         self.snippet_chars = snippet_chars
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
         self._checked = 0.0
-        self._live: str | None = None
-        self._cache_lock = threading.Lock()
-        self._stats_cache: dict[str, dict] = {}
         self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
 
     # -- index lifecycle -------------------------------------------------
-    def _state(self) -> _Local:
+    def _current(self) -> Snapshot:
         now = time.monotonic()
-        if self._live is None or now - self._checked > REFRESH_SECONDS:
+        snap = self._snapshot
+        if snap is None or now - self._checked > REFRESH_SECONDS:
             gen = current_generation(self.index_root)
-            self._live = gen.name if gen else None
-            self._checked = now
-        state: _Local | None = getattr(self._local, "state", None)
-        if state is None or state.generation != self._live:
-            ix, info = open_index(self.index_root)
-            if state is not None:
-                state.searcher.close()
-            state = _Local(info.generation, ix.searcher(weighting=scoring.BM25F()), info)
-            self._local.state = state
-        return state
+            with self._lock:
+                if self._snapshot is None or (gen is not None and gen.name != self._snapshot.info.generation):
+                    self._snapshot = Snapshot(self.index_root)
+                self._checked = now
+                snap = self._snapshot
+        return snap
+
+    def _reader(self) -> _Reader:
+        snap = self._current()
+        mine: _Reader | None = getattr(self._local, "reader", None)
+        if mine is None or mine.snapshot is not snap:
+            if mine is not None:
+                mine.searcher.close()
+            mine = _Reader(snap, snap.ix.searcher())
+            self._local.reader = mine
+        return mine
 
     @property
     def info(self) -> IndexInfo:
-        return self._state().info
+        return self._current().info
 
     def refresh(self) -> None:
-        """Look for a new generation now (after a build in this process)."""
-        self._live = None
+        """Look for a new generation on the next request (after a build in this process)."""
+        self._checked = 0.0
 
     # -- search ----------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
-        run = self._execute(req)
+        run = self._execute(req, limit=req.page * req.per_page)
         start = (req.page - 1) * req.per_page
-        hits = tuple(self._hit(run.searcher, d, s, run.compiled.patterns, run.field_docs)
-                     for d, s in run.ordered[start:start + req.per_page])
-        facets = _facets(run.searcher, run.matched, run.field_docs)
+        hits = tuple(self._hit(run, int(d)) for d in run.order[start:start + req.per_page])
+        facets = self._facets(run)
         took = round((time.perf_counter() - started) * 1000, 2)
-        return SearchPage(query=req.q, interpreted=_interpreted(run.node, run.compiled), total=len(run.ordered),
-                          page=req.page, per_page=req.per_page, took_ms=took, results=hits, facets=facets,
-                          expansions=run.compiled.expansions, ignored=tuple(run.compiled.ignored))
+        p = run.plan
+        return SearchPage(query=req.q, interpreted=_interpreted(p), total=int(run.hit.sum()), page=req.page,
+                          per_page=req.per_page, took_ms=took, results=hits, facets=facets,
+                          expansions=p.expansions, ignored=tuple(p.ignored))
 
     def export(self, req: SearchRequest, limit: int) -> list[dict]:
         """The whole ranked result set (up to ``limit`` records), every field in full."""
-        run = self._execute(req)
+        run = self._execute(req, limit=limit)
         out = []
-        for docnum, score in run.ordered[:limit]:
-            doc = dict(run.searcher.stored_fields(docnum)["doc"])
+        for docnum, score in zip(run.order[:limit].tolist(), run.scores[run.order[:limit]].tolist(), strict=True):
+            doc = dict(self._doc(run.reader, docnum))
+            doc.pop("tok", None)
             doc["score"] = round(score, 4)
             doc["plan_url"] = self.plan_url(doc["dataset"], doc["plan_page"])
             out.append(doc)
         return out
 
-    def _execute(self, req: SearchRequest) -> _Run:
-        state = self._state()
-        searcher = state.searcher
+    def _execute(self, req: SearchRequest, limit: int) -> _Run:
+        reader = self._reader()
+        snap = reader.snapshot
         table = self.synonyms.table() if req.synonyms else SynonymTable()
         if req.disabled_synonyms:
-            table = _without(table, req.disabled_synonyms)
-        node = parse(req.q)
-        compiled = Compiler(req.fields or SEARCH_FIELDS, table).compile(node)
-        scored: list[tuple[int, float]] = []
-        if compiled.full is not wq.NullQuery:
-            results = searcher.search(compiled.full, filter=_filter(req), limit=None)
-            scored = [(hit.docnum, hit.score) for hit in results]
-        matched = {d for d, _ in scored}
-        morph_docs = (set(searcher.docs_for_query(compiled.morph)) & matched
-                      if compiled.morph is not wq.NullQuery else set())
-        field_docs = {f: set(searcher.docs_for_query(q)) & matched
-                      for f, q in self._field_queries(node, table, req).items()}
-        ordered = self._order(searcher, scored, morph_docs, req.sort)
-        return _Run(searcher, node, compiled, ordered, matched, field_docs)
+            drop = {_key(w) for w in req.disabled_synonyms}
+            table = SynonymTable(table.groups, {k: v for k, v in table.expansions.items() if k not in drop},
+                                 table.longest)
+        p = plan(parse(req.q), table)
+        fields = req.fields or SEARCH_FIELDS
+        n = snap.columns.count
+        allowed = _allowed(snap.columns, req)
+        if p.root is None or n == 0:
+            empty = np.zeros(n, dtype=bool)
+            return _Run(reader, p, np.zeros(0, dtype=np.int64), np.zeros(n), {}, empty)
+        matcher = Matcher(n, lambda f, t: snap.terms.get(reader.searcher.reader(), f, t), snap.norms,
+                          lambda d: self._texts(reader, d), fields, allowed)
+        m = matcher.evaluate(p.root)
+        if allowed is not None:
+            m.hit &= allowed
+        order = _order(snap.columns, m, req.sort, limit)
+        text_fields = {f: m.fields[f] & m.hit for f in TEXT_FIELDS if f in m.fields}
+        return _Run(reader, p, order, m.score, text_fields, m.hit)
 
-    def _field_queries(self, node, table: SynonymTable, req: SearchRequest) -> dict[str, wq.Query]:
-        fields = req.fields or TEXT_FIELDS
-        out = {}
-        for f in fields:
-            q = Compiler((f,), table).compile(node).full
-            if q is not wq.NullQuery:
-                out[f] = q
-        return out
+    def _doc(self, reader: _Reader, docnum: int) -> dict:
+        return reader.searcher.stored_fields(docnum)["doc"]
 
-    def _order(self, searcher, scored: list[tuple[int, float]], morph_docs: set[int], sort: str):
-        if sort == "relevance":  # a morphological match always outranks a bigram-only one
-            return sorted(scored, key=lambda ds: (ds[0] not in morph_docs, -ds[1], ds[0]))
-        page_col = searcher.reader().column_reader("plan_page")
-        year_col = searcher.reader().column_reader("year")
-        if sort == "plan_page":
-            return sorted(scored, key=lambda ds: (page_col[ds[0]] or 10**9, ds[0]))
-        return sorted(scored, key=lambda ds: (-int(year_col[ds[0]] or 0), ds[0] not in morph_docs, -ds[1]))
+    def _texts(self, reader: _Reader, docnum: int) -> dict:
+        doc = self._doc(reader, docnum)
+        meta = "\n".join(doc[k] for k in ("policy", "item", "department", "section") if doc.get(k))
+        return {**{f: doc[f] for f in TEXT_FIELDS}, "meta": meta}
 
-    def _hit(self, searcher, docnum: int, score: float, patterns, field_docs) -> Hit:
-        doc = searcher.stored_fields(docnum)["doc"]
-        highlights = {f: snippet(doc[f], patterns, self.snippet_chars)
-                      for f in TEXT_FIELDS if docnum in field_docs.get(f, ()) and doc.get(f)}
+    def _hit(self, run: _Run, docnum: int) -> Hit:
+        doc = self._doc(run.reader, docnum)
+        tok = doc.get("tok", {})
+        highlights = {f: snippet(doc[f], run.plan.patterns, self.snippet_chars, tok.get(f))
+                      for f in TEXT_FIELDS if f in run.fields and run.fields[f][docnum] and doc.get(f)}
         return Hit(
             measure_id=doc["measure_id"], dataset=doc["dataset"], title=doc["title"], policy=doc["policy"],
             item=doc["item"], plan_page=doc["plan_page"], plan_url=self.plan_url(doc["dataset"], doc["plan_page"]),
             department=doc["department"], section=doc["section"], year=doc["year"], year_label=doc["year_label"],
             achievement=doc["achievement"], achievement_category=doc["achievement_category"],
-            changed=doc["changed"], trend=doc["trend"], score=round(score, 4), highlights=highlights,
-            url=f"/measures/{doc['measure_id']}#y{doc['year']}",
+            changed=doc["changed"], trend=doc["trend"], score=round(float(run.scores[docnum]), 4),
+            highlights=highlights, url=f"/measures/{doc['measure_id']}#y{doc['year']}",
         )
 
-    # -- measures and stats ------------------------------------------------
-    def records_of(self, measure_id: str) -> list[dict]:
-        """Every year's stored record of a measure, oldest first (empty if unknown)."""
-        searcher = self._state().searcher
-        docs = [searcher.stored_fields(d)["doc"] for d in searcher.docs_for_query(wq.Term("measure_id", measure_id))]
-        return sorted(docs, key=lambda d: d["year"])
+    def _facets(self, run: _Run) -> dict[str, dict[str, int]]:
+        cols = run.reader.snapshot.columns
+        matched = np.flatnonzero(run.hit)
+        out: dict[str, dict[str, int]] = {}
+        for name, api in FACET_FIELDS.items():
+            values = cols.values[name]
+            counts = np.bincount(cols.codes[name][matched], minlength=len(values))
+            pairs = [(values[i], int(counts[i])) for i in np.flatnonzero(counts) if values[i]]
+            pairs.sort(key=(lambda kv: kv[0]) if api == "year" else (lambda kv: (-kv[1], kv[0])))
+            out[api] = dict(pairs)
+        out["field"] = {f: int(m.sum()) for f, m in run.fields.items() if m.any()}
+        return out
 
+    # -- measures and stats ------------------------------------------------
     def measure(self, measure_id: str) -> dict | None:
         """A measure with every year's record in full, or None if unknown."""
-        docs = self.records_of(measure_id)
+        reader = self._reader()
+        docnums = list(reader.searcher.docs_for_query(wq.Term("measure_id", measure_id)))
+        docs = sorted((self._doc(reader, d) for d in docnums), key=lambda d: d["year"])
         if not docs:
             return None
         first = docs[0]
@@ -185,72 +212,60 @@ class Engine:
         out["years"] = [{k: d.get(k) for k in year_keys} for d in docs]
         return out
 
-    def all_records(self) -> list[dict]:
-        return [fields["doc"] for fields in self._state().searcher.reader().all_stored_fields()]
-
     def stats(self) -> dict:
-        state = self._state()
-        with self._cache_lock:
-            cached = self._stats_cache.get(state.generation)
-        if cached is not None:
-            return cached
-        by_year: dict[int, Counter] = {}
-        by_policy: dict[str, Counter] = {}
-        by_department: dict[str, Counter] = {}
-        for doc in self.all_records():
-            cat = doc["achievement_category"]
-            by_year.setdefault(doc["year"], Counter())[cat] += 1
-            by_policy.setdefault(doc["policy"], Counter())[cat] += 1
-            by_department.setdefault(doc["department"], Counter())[cat] += 1
-        departments = sorted(by_department.items(), key=lambda kv: -sum(kv[1].values()))
-        result = {
-            "records": state.info.records,
-            "by_year": {str(y): dict(c) for y, c in sorted(by_year.items())},
-            "by_policy": {p: sum(c.values()) for p, c in by_policy.items()},
-            "by_department": {d: sum(c.values()) for d, c in departments},
-            "by_policy_achievement": {p: dict(c) for p, c in by_policy.items()},
-            "by_department_achievement": {d: dict(c) for d, c in departments},
-        }
-        with self._cache_lock:
-            self._stats_cache = {state.generation: result}
-        return result
+        snap = self._current()
+        if snap.stats_cache is None:
+            c = snap.columns
+
+            def crossed(name: str) -> dict[str, dict[str, int]]:
+                pairs = Counter(zip(c.codes[name].tolist(), c.codes["ach_cat"].tolist(), strict=True))
+                out: dict[str, dict[str, int]] = {}
+                for (a, b), k in sorted(pairs.items()):
+                    out.setdefault(c.values[name][a], {})[c.values["ach_cat"][b]] = k
+                return out
+
+            by_policy, by_department = crossed("policy"), crossed("department")
+            by_department = dict(sorted(by_department.items(), key=lambda kv: -sum(kv[1].values())))
+            snap.stats_cache = {
+                "records": snap.info.records,
+                "by_year": dict(sorted(crossed("year").items())),
+                "by_policy": {k: sum(v.values()) for k, v in by_policy.items()},
+                "by_department": {k: sum(v.values()) for k, v in by_department.items()},
+                "by_policy_achievement": by_policy,
+                "by_department_achievement": by_department,
+            }
+        return snap.stats_cache
 
 
-def _without(table: SynonymTable, words: tuple[str, ...]) -> SynonymTable:
-    from .synonyms import _key
-
-    drop = {_key(w) for w in words}
-    return SynonymTable(table.groups, {k: v for k, v in table.expansions.items() if k not in drop}, table.longest)
-
-
-def _filter(req: SearchRequest) -> wq.Query | None:
-    parts: list[wq.Query] = []
-    if req.years:
-        parts.append(wq.Or([wq.Term("year", str(y)) for y in req.years]))
+def _allowed(cols: Columns, req: SearchRequest) -> np.ndarray | None:
+    """Records the request's filters let through (None: all)."""
+    mask: np.ndarray | None = None
+    wanted: list[tuple[str, tuple[str, ...]]] = [("year", tuple(str(y) for y in req.years))] if req.years else []
     by_api = {api: name for name, api in FACET_FIELDS.items()}
-    for api_name, values in req.filters.items():
-        if values:
-            parts.append(wq.Or([wq.Term(by_api[api_name], v) for v in values]))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+    wanted += [(by_api[k], v) for k, v in req.filters.items() if v]
+    for name, values in wanted:
+        codes = [c for c in (cols.code_of(name, v) for v in values) if c is not None]
+        part = np.isin(cols.codes[name], codes)
+        mask = part if mask is None else mask & part
+    return mask
 
 
-def _facets(searcher, matched: set[int], field_docs: dict[str, set[int]]) -> dict[str, dict[str, int]]:
-    reader = searcher.reader()
-    out: dict[str, dict[str, int]] = {}
-    for name, api in FACET_FIELDS.items():
-        col = reader.column_reader(name)
-        counts = Counter(col[d] for d in matched)
-        counts.pop("", None)
-        out[api] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if api != "year"
-                        else sorted(counts.items()))
-    out["field"] = {f: len(docs) for f, docs in field_docs.items() if docs}
-    return out
+def _order(cols: Columns, m, sort: str, limit: int) -> np.ndarray:
+    matched = np.flatnonzero(m.hit)
+    if sort == "relevance":  # key matches first, then by score; document number breaks ties
+        key = m.score[matched] + np.where(m.morph[matched], 1e9, 0.0)
+        if 0 < limit < len(matched):
+            top = np.argpartition(-key, limit - 1)[:limit]
+            matched, key = matched[top], key[top]
+        return matched[np.lexsort((matched, -key))]
+    if sort == "plan_page":
+        page = np.where(cols.plan_page[matched] < 0, 10**9, cols.plan_page[matched])
+        return matched[np.lexsort((matched, page))]
+    return matched[np.lexsort((matched, -m.score[matched], ~m.morph[matched], -cols.year[matched]))]
 
 
-def _interpreted(node, compiled) -> str:
-    text = str(node)
-    for word, alts in compiled.expansions.items():
+def _interpreted(p) -> str:
+    text = str(p.node)
+    for word, alts in p.expansions.items():
         text = text.replace(word, "(" + " OR ".join([word, *alts]) + ")", 1)
     return text

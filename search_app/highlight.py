@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.analysis import ja_analyzer
+from indexer.analysis import index_terms
 from indexer.normalize import normalize
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
-_ANALYZER = ja_analyzer()
 ELLIPSIS = "…"
 
 
@@ -29,18 +29,26 @@ class Pattern:
     folded: str
 
 
-def match_spans(text: str, patterns: Sequence[Pattern]) -> list[tuple[int, int]]:
-    """Character spans of ``text`` that match any pattern, merged and sorted."""
+Tokens = tuple[str, bytes]  # (keys joined by spaces, uint32 offsets start, end, …) as the index stores them
+
+
+def match_spans(text: str, patterns: Sequence[Pattern], tokens: Tokens | None = None) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that match any pattern, merged and sorted.
+
+    ``tokens`` are the text's index keys and offsets stored at index time; without them the text is analysed.
+    """
     spans: list[tuple[int, int]] = []
     runs = [p.keys for p in patterns if p.keys]
     if runs:
-        tokens = [(t.text, t.startchar, t.endchar) for t in _ANALYZER(text, positions=True, chars=True)]
-        words = [t[0] for t in tokens]
+        if tokens is None:
+            words, offsets = index_terms(text)
+        else:
+            words, offsets = tokens[0].split(" ") if tokens[0] else [], array("I", tokens[1])
         for run in runs:
             n = len(run)
             for i in range(len(words) - n + 1):
                 if words[i] == run[0] and tuple(words[i:i + n]) == run:
-                    spans.append((tokens[i][1], tokens[i + n - 1][2]))
+                    spans.append((offsets[2 * i], offsets[2 * (i + n - 1) + 1]))
     folded = {p.folded for p in patterns if len(p.folded) >= 2}
     if folded:
         norm = normalize(text)
@@ -81,9 +89,9 @@ def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[in
     return start, end
 
 
-def snippet(text: str, patterns: Sequence[Pattern], length: int = 120) -> str:
+def snippet(text: str, patterns: Sequence[Pattern], length: int = 120, tokens: Tokens | None = None) -> str:
     """An HTML fragment: the escaped text around the matches, each match in ``<mark>``."""
-    spans = match_spans(text, patterns)
+    spans = match_spans(text, patterns, tokens)
     start, end = window(text, spans, length)
     out = [ELLIPSIS] if start > 0 else []
     pos = start

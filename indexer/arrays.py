@@ -1,0 +1,80 @@
+"""Per-document columns kept beside the Whoosh index as NumPy arrays: facet codes, year, plan page, field lengths.
+
+Facet counts, filters, sorting and BM25 length normalisation read these arrays
+instead of visiting documents one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .schema import FACET_FIELDS, SEARCH_FIELDS
+
+ARRAYS_FILE = "arrays.npz"
+VALUES_FILE = "facet_values.json"
+
+
+class ArrayBuilder:
+    """Collects one row per document, in document-number order."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+        self.codes: dict[str, list[int]] = {name: [] for name in FACET_FIELDS}
+        self.numbers: dict[str, list[int]] = {"plan_page": [], **{f"len_{f}": [] for f in SEARCH_FIELDS}}
+
+    def add(self, row: dict) -> None:
+        for name in FACET_FIELDS:
+            table = self.values[name]
+            value = str(row[name])
+            self.codes[name].append(table.setdefault(value, len(table)))
+        for name, column in self.numbers.items():
+            column.append(int(row.get(name, 0)))
+
+    def __len__(self) -> int:
+        return len(self.numbers["plan_page"])
+
+    def save(self, folder: Path) -> None:
+        arrays = {f"fc_{k}": np.asarray(v, dtype=np.int32) for k, v in self.codes.items()}
+        arrays.update({k: np.asarray(v, dtype=np.int32) for k, v in self.numbers.items()})
+        with open(folder / ARRAYS_FILE, "wb") as fh:
+            np.savez(fh, **arrays)
+        values = {k: list(v) for k, v in self.values.items()}
+        (folder / VALUES_FILE).write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The arrays of one index generation (read-only, shared by all threads)."""
+
+    count: int
+    codes: dict[str, np.ndarray]
+    values: dict[str, list[str]]
+    plan_page: np.ndarray
+    year: np.ndarray
+    lengths: dict[str, np.ndarray]
+    avg_length: dict[str, float]
+
+    @classmethod
+    def load(cls, folder: Path) -> Columns:
+        with np.load(folder / ARRAYS_FILE) as data:
+            arrays = {k: data[k] for k in data.files}
+        values = json.loads((folder / VALUES_FILE).read_text(encoding="utf-8"))
+        codes = {k: arrays[f"fc_{k}"] for k in FACET_FIELDS}
+        year_values = np.asarray([int(v) for v in values["year"]] or [0], dtype=np.int32)
+        year = year_values[codes["year"]] if len(codes["year"]) else np.zeros(0, dtype=np.int32)
+        lengths = {f: arrays[f"len_{f}"].astype(np.float64) for f in SEARCH_FIELDS}
+        avg = {f: float(a.mean()) if len(a) and a.mean() > 0 else 1.0 for f, a in lengths.items()}
+        for a in (*codes.values(), year, *lengths.values()):
+            a.setflags(write=False)
+        return cls(count=len(arrays["plan_page"]), codes=codes, values=values, plan_page=arrays["plan_page"],
+                   year=year, lengths=lengths, avg_length=avg)
+
+    def code_of(self, facet: str, value: str) -> int | None:
+        try:
+            return self.values[facet].index(value)
+        except ValueError:
+            return None
