@@ -23,10 +23,9 @@ class ApiError(Exception):
         self.parameter = parameter
 
     def to_dict(self) -> dict:
-        body: dict = {"status": self.status, "code": self.code, "message": self.message}
-        if self.parameter:
-            body["parameter"] = self.parameter
-        return {"error": body}
+        # the same four keys every time: ``parameter`` is null when no one parameter is at fault
+        return {"error": {"status": self.status, "code": self.code, "message": self.message,
+                          "parameter": self.parameter}}
 
 
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",

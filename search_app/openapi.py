@@ -72,8 +72,8 @@ MEASURE = {
 ERROR = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["status", "code", "message"], "properties": {
-        "status": _INT, "code": _STR, "message": _STR, "parameter": _STR}}},
+    "properties": {"error": {"type": "object", "required": ["status", "code", "message", "parameter"], "properties": {
+        "status": _INT, "code": _STR, "message": _STR, "parameter": {"type": ["string", "null"]}}}},
 }
 
 

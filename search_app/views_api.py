@@ -76,7 +76,7 @@ def export_csv():
     writer.writerow(EXPORT_COLUMNS)
     for rec in records:
         writer.writerow([safe_cell(rec.get(c)) for c in EXPORT_COLUMNS])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=plansearch.csv"})
 
 
