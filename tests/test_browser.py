@@ -1,0 +1,142 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright against the waitress server on 127.0.0.1.
+
+Search, facets, a measure's years, the plan PDF link and the CSV download, as a person would use them.
+The search page's screenshot is saved to tests/artifacts/search.png (not committed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web_tools import P43_MEASURE, plan_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+TIMEOUT_MS = 10_000
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """The real WSGI server (waitress) over the bundled table with a plan PDF, on a free port."""
+    import waitress
+
+    app = plan_app(tmp_path_factory, "browser", plan_pdf=True)
+    wsgi = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=wsgi.run, name="waitress", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{wsgi.effective_port}"
+    wsgi.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    context = browser.new_context(base_url=server, accept_downloads=True, locale="ja-JP",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    external: list[str] = []
+
+    def only_this_site(route) -> None:
+        url = route.request.url
+        if url.startswith(("http:", "https:")) and not url.startswith(server):
+            external.append(url)
+            route.abort()
+        else:  # the site itself, or the browser's own chrome:// resources (its PDF viewer)
+            route.continue_()
+
+    context.route("**/*", only_this_site)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield tab
+    context.close()
+    assert external == [], "the page asked for something outside the site"
+    assert errors == [], "console errors (a CSP violation shows here)"
+
+
+def total(page) -> int:
+    return int(page.locator("#total").inner_text())
+
+
+def test_search_facet_and_screenshot(page):
+    page.goto("/")
+    page.fill("#q", "コロナ")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#total")
+    assert page.input_value("#q") == "コロナ"
+    before = total(page)
+    assert before == 8
+    assert page.locator(".hits mark").count() > 0
+    assert "新型コロナウイルス" in page.locator(".hits mark").first.inner_text()
+    # the sort choices sit together (not spread over the width of the results)
+    first = page.locator(".tools strong", has_text="関連度順").bounding_box()
+    last = page.locator(".tools a", has_text="年度順").bounding_box()
+    assert abs(last["y"] - first["y"]) < 5 and last["x"] - (first["x"] + first["width"]) < 250
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=False)
+
+    page.locator("#facet-year a", has_text="令和3年度").click()
+    page.wait_for_url("**year=2021**")
+    assert total(page) == 3 != before
+    assert page.locator(".facets .active a", has_text="令和3年度").count() == 1
+    assert page.locator(".hit .yearlabel").all_inner_texts() == ["令和3年度"] * 3
+
+
+def test_search_box_submit_button(page):
+    page.goto("/")
+    page.fill("#q", "スクールカウンセラー")
+    page.click(".searchbox button[type=submit]")
+    page.wait_for_selector("#total")
+    assert total(page) == 2
+
+
+def test_measure_page_and_its_plan_pdf(page):
+    page.goto("/?q=スクールカウンセラー")
+    page.locator(".hit h2 a").first.click()
+    page.wait_for_url(f"**/measures/{P43_MEASURE}**")
+    assert page.locator("section#y2020 h2").inner_text().startswith("令和2年度")
+    assert page.locator("section#y2021 h2").inner_text().startswith("令和3年度")
+    assert page.locator("section.year").count() == 2
+    link = page.locator("a.plan")
+    assert link.get_attribute("href") == "/plans/koganei.pdf#page=47"
+    with page.expect_response(lambda r: "/plans/koganei.pdf" in r.url) as response:
+        try:
+            link.click()
+        except Exception as exc:  # headless Chromium may turn a PDF into a download instead of showing it
+            if "download" not in str(exc).lower():
+                raise
+    assert response.value.status == 200
+    assert response.value.headers["content-type"] == "application/pdf"
+    assert page.url.endswith("/plans/koganei.pdf#page=47")
+    assert page.request.get("/plans/koganei.pdf").body().startswith(b"%PDF-1.4")
+
+
+def test_csv_download(page, tmp_path):
+    page.goto("/?q=コロナ")
+    with page.expect_download() as download:
+        page.locator(".export a", has_text="CSV").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".csv"
+    data = path.read_bytes()
+    assert data.startswith("\ufeff".encode())
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("measure_id,dataset,title,")
+    assert len(lines) > 8  # 8 records (a cell may hold a line break)

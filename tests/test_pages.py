@@ -1,0 +1,274 @@
+"""The HTML pages: search with facets, paging and sorting, a measure's years side by side, stats, synonyms, errors,
+and the link from a hit to its page of the plan document."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from web_tools import P43_MEASURE, PAGE_OFFSET, PLAN_URL, link_to, links, minimal_pdf, plan_app
+
+
+def get(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, url
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def total(page: str) -> int:
+    return int(re.search(r'<strong id="total">(\d+)</strong>', page).group(1))
+
+
+def params(href: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(href).query)
+
+
+# -- the search page ----------------------------------------------------------------------------------------------
+
+
+def test_home_page(client):
+    page = get(client, "/")
+    assert '<html lang="ja">' in page
+    assert 'id="q" name="q"' in page and 'value=""' in page
+    assert 'id="total"' not in page
+    assert any(href.startswith("/?q=") for href, _ in links(page))  # example queries
+
+
+def test_search_page(client):
+    page = get(client, "/?q=コロナ")
+    assert 'value="コロナ"' in page  # the query box stays filled
+    assert total(page) == 8
+    assert page.count('<li class="hit">') == 8
+    assert "<mark>新型コロナウイルス感染症</mark>" in page
+    assert "健康づくりフォローアップ指導事業" in page
+    assert "/measures/koganei/2-2-2#y2020" in page
+    interpreted = unescape(re.search(r"検索式: <code>(.*?)</code>", page).group(1))
+    assert "コロナ" in interpreted and "新型コロナウイルス" in interpreted
+
+
+def test_switching_off_synonyms(client):
+    page = get(client, "/?q=COVID")
+    assert total(page) > 0
+    off = link_to(page, "同義語をすべて使わない")
+    assert params(off) == {"q": ["COVID"], "synonyms": ["off"]}
+    page = get(client, off)
+    assert total(page) == 0
+    assert "同義語を使わずに検索しました" in page
+    assert params(link_to(page, "同義語を使う")) == {"q": ["COVID"]}
+    one = link_to(get(client, "/?q=COVID"), "この同義語を使わない")
+    assert params(one)["nosyn"] == ["COVID"]
+    assert total(get(client, one)) == 0
+
+
+def test_facet_link_changes_the_count(client):
+    page = get(client, "/?q=コロナ")
+    href = link_to(page, "令和3年度", inside="facet-year")
+    assert params(href) == {"q": ["コロナ"], "year": ["2021"]}
+    filtered = get(client, href)
+    assert total(filtered) == 3
+    assert re.search(r'<li class="on"><a href="[^"]*">令和3年度</a> <span class="count">3</span>', filtered)
+    # the active filter is shown, with a link that removes it
+    assert '<section class="active">' in filtered
+    remove = link_to(filtered, "年度: 令和3年度")
+    assert params(remove) == {"q": ["コロナ"]}
+    assert total(get(client, remove)) == 8
+
+
+@pytest.mark.parametrize(("facet", "value", "count"), [
+    ("department", "福祉保健部", 5), ("section", "健康課", 2), ("achievement", "達成・実施", 6), ("field", "評価", 7),
+])
+def test_other_facets(client, facet, value, count):
+    href = link_to(get(client, "/?q=コロナ"), value, inside=f"facet-{facet}")
+    assert total(get(client, href)) == count
+
+
+def test_pagination(client):
+    page = get(client, "/?q=相談&per_page=5")
+    assert total(page) == 18
+    assert page.count('<li class="hit">') == 5
+    assert '<nav class="pager"' in page
+    assert '<strong aria-current="page">1</strong>' in page
+    nxt = link_to(page, "次へ")
+    assert params(nxt) == {"q": ["相談"], "per_page": ["5"], "page": ["2"]}
+    second = get(client, nxt)
+    assert '<strong aria-current="page">2</strong>' in second
+    assert '<ol class="hits" start="6">' in second
+    assert params(link_to(second, "前へ"))["page"] == ["1"]
+    last = get(client, link_to(page, "4", exact=True))
+    assert last.count('<li class="hit">') == 3 and "次へ" not in last
+    hits = set(re.findall(r'<h2><a href="(/measures/[^"]+)"', page))
+    assert hits.isdisjoint(re.findall(r'<h2><a href="(/measures/[^"]+)"', second))
+
+
+def test_sort_links(client):
+    page = get(client, "/?q=コロナ")
+    assert "<strong>関連度順</strong>" in page
+    by_page = link_to(page, "計画書ページ順")
+    assert params(by_page)["sort"] == ["plan_page"]
+    sorted_page = get(client, by_page)
+    assert "<strong>計画書ページ順</strong>" in sorted_page
+    printed = [int(n) for n in re.findall(r"計画書 P\.(\d+)", sorted_page)]
+    assert printed == sorted(printed) and len(printed) == 8
+    assert params(link_to(page, "年度順"))["sort"] == ["year"]
+
+
+def test_filter_link_keeps_sort_and_drops_page(client):
+    page = get(client, "/?q=相談&sort=year&per_page=5&page=2")
+    href = link_to(page, "令和2年度", inside="facet-year")
+    assert params(href) == {"q": ["相談"], "sort": ["year"], "per_page": ["5"], "year": ["2020"]}
+
+
+def test_no_results_suggests_removing_a_filter(client):
+    page = get(client, "/?q=コロナ&department=市民部")
+    assert total(page) == 0
+    assert "に一致する施策はありませんでした" in page
+    assert params(link_to(page, "担当部署: 市民部」を外す")) == {"q": ["コロナ"]}
+
+
+def test_no_results_suggests_removing_a_word(client):
+    page = get(client, "/?q=相談+該当なしの語ぽぽぽ")
+    assert total(page) == 0
+    assert "に一致する施策はありませんでした" in page
+    assert params(link_to(page, "「該当なしの語ぽぽぽ」を除いて検索")) == {"q": ["相談"]}
+    assert total(get(client, link_to(page, "「該当なしの語ぽぽぽ」を除いて検索"))) == 18
+
+
+def test_bad_parameter_on_the_page(client):
+    page = get(client, "/?q=コロナ&year=abc", status=400)
+    assert "検索できません" in page and "year" in page
+    assert 'value="コロナ"' in page
+
+
+# -- the measure page ---------------------------------------------------------------------------------------------
+
+
+def test_measure_page_shows_both_years(client):
+    page = get(client, "/measures/koganei/2-2-2")
+    assert "<h1>健康づくりフォローアップ指導事業</h1>" in page
+    y2020 = page.index('id="y2020"')
+    y2021 = page.index('id="y2021"')
+    assert y2020 < y2021
+    assert "令和2年度" in page[y2020:y2021] and "令和3年度" in page[y2021:]
+    assert "縮小して実施" in page[y2020:y2021]
+    # what changed since 令和2年度 is marked; the first year has nothing to compare with
+    assert "<ins>" not in page[y2020:y2021]
+    assert "<ins>引き続き</ins>" in page[y2021:]
+    assert "参加者<ins>13</ins>名" in page[y2021:]
+    assert "前年度と同じ" in page[y2021:]  # 評価 was copied over
+    assert "koganei_jisatsu_taisaku_r2_r3.tsv 19 行目" in page
+    assert "計画書 P.46" in page and 'class="plan" href' not in page  # no plan document configured
+
+
+def test_measure_links_to_its_json(client):
+    page = get(client, "/measures/koganei/2-2-2")
+    assert client.get(link_to(page, "JSON")).get_json()["measure_id"] == "koganei/2-2-2"
+
+
+def test_unknown_measure_page(client):
+    page = get(client, "/measures/koganei/9-9-9", status=404)
+    assert '<html lang="ja">' in page
+    assert '<section class="error">' in page and "koganei/9-9-9" in page
+
+
+# -- overview, synonyms, errors -----------------------------------------------------------------------------------
+
+
+def test_stats_page(client):
+    page = get(client, "/stats")
+    assert page.count("<svg ") == 3
+    assert page.count('<table class="data">') == 3
+    assert "50 件の記録" in page
+    assert "<th>令和2年度</th>" in page and "<th>令和3年度</th>" in page
+    assert "<th>重点施策1 子ども・若者に関する自殺対策の推進</th>" in page
+    assert "<th>福祉保健部</th>" in page
+    year_rows = re.findall(r"<tr><th>令和\d年度</th>.*?<td>(\d+)</td></tr>", page)
+    assert year_rows == ["25", "25"]
+    assert re.search(r'<rect [^>]*class="c0"><title>令和2年度: 達成・実施 18 件</title></rect>', page)
+
+
+def test_synonyms_page(client):
+    page = get(client, "/synonyms")
+    assert "<h1>同義語辞書" in page
+    assert "COVID" in page and "新型コロナウイルス" in page
+    assert page.count("<tr>") > 10
+
+
+@pytest.mark.parametrize("url", ["/nothing", "/measures", "/plans/koganei.pdf", "/plans/other.pdf"])
+def test_not_found_page(client, url):
+    page = get(client, url, status=404)
+    assert '<html lang="ja">' in page
+    assert "ページが見つかりません" in page
+    assert '<section class="error">' in page
+    assert 'href="/"' in page
+
+
+def test_post_to_a_page_is_an_html_error(client):
+    response = client.post("/?q=コロナ")
+    assert response.status_code == 405 and response.mimetype == "text/html"
+
+
+# -- the plan-page link -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdf_client(tmp_path_factory):
+    """plansearch.toml names plan.pdf beside the table, with page_offset = 4."""
+    return plan_app(tmp_path_factory, "pdf", plan_pdf=True).test_client()
+
+
+@pytest.fixture(scope="module")
+def url_client(tmp_path_factory):
+    """plansearch.toml names only a plan URL."""
+    return plan_app(tmp_path_factory, "url", plan_url=PLAN_URL).test_client()
+
+
+def test_minimal_pdf_is_well_formed():
+    pdf = minimal_pdf(3)
+    assert pdf.startswith(b"%PDF-1.4\n") and pdf.endswith(b"%%EOF\n")
+    xref = int(re.search(rb"startxref\n(\d+)\n", pdf).group(1))
+    assert pdf[xref:].startswith(b"xref\n0 6\n")
+    offsets = [int(o) for o in re.findall(rb"(\d{10}) 00000 n ", pdf[xref:])]
+    assert [pdf[o:].split(b"\n")[0] for o in offsets] == [f"{n} 0 obj".encode() for n in range(1, 6)]
+
+
+def test_hit_links_to_the_served_pdf_page(pdf_client):
+    hit = pdf_client.get("/api/search?q=スクールカウンセラー").get_json()["results"][0]
+    assert (hit["measure_id"], hit["plan_page"]) == (P43_MEASURE, 43)
+    assert hit["plan_url"] == f"/plans/koganei.pdf#page={43 + PAGE_OFFSET}" == "/plans/koganei.pdf#page=47"
+    page = get(pdf_client, "/?q=スクールカウンセラー")
+    assert link_to(page, "計画書 P.43").startswith("/plans/koganei.pdf#page=47")
+    measure = get(pdf_client, f"/measures/{P43_MEASURE}")
+    assert link_to(measure, "計画書 P.43") == "/plans/koganei.pdf#page=47"
+    assert pdf_client.get(f"/api/measures/{P43_MEASURE}").get_json()["plan_url"] == "/plans/koganei.pdf#page=47"
+
+
+def test_plan_pdf_is_served(pdf_client):
+    response = pdf_client.get("/plans/koganei.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data == minimal_pdf()
+    response.close()
+    assert pdf_client.get("/plans/other.pdf").status_code == 404
+
+
+def test_export_carries_the_plan_link(pdf_client):
+    body = pdf_client.get("/export.json?q=スクールカウンセラー").get_json()
+    assert {r["plan_url"] for r in body["records"]} == {"/plans/koganei.pdf#page=47"}
+
+
+def test_hit_links_to_the_plan_url(url_client):
+    hit = url_client.get("/api/search?q=スクールカウンセラー").get_json()["results"][0]
+    assert hit["plan_url"] == f"{PLAN_URL}#page=47"
+    assert link_to(get(url_client, "/?q=スクールカウンセラー"), "計画書 P.43") == f"{PLAN_URL}#page=47"
+    assert link_to(get(url_client, f"/measures/{P43_MEASURE}"), "計画書 P.43") == f"{PLAN_URL}#page=47"
+    assert url_client.get("/plans/koganei.pdf").status_code == 404
+
+
+def test_without_a_plan_document_the_page_is_plain_text(client):
+    assert client.get("/api/search?q=スクールカウンセラー").get_json()["results"][0]["plan_url"] is None
+    page = get(client, "/?q=スクールカウンセラー")
+    assert '<span class="plan">計画書 P.43</span>' in page
+    assert not [href for href, text in links(page) if "計画書 P." in text]
