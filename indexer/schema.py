@@ -15,10 +15,7 @@ cut without running the tokenizer again.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from whoosh.fields import ID, KEYWORD, STORED, Schema
-from whoosh.system import pack_uint
 
 from .achievement import category, year_changes
 from .analysis import index_terms, word_runs
@@ -59,11 +56,11 @@ def make_schema() -> Schema:
         "rid": ID(stored=True, unique=True),
         "measure_id": ID(),
         "doc": STORED(),
-        CHAR_FIELD: Terms(scorable=True),
+        CHAR_FIELD: KEYWORD(scorable=True),
     }
     for name in SEARCH_FIELDS:
-        fields[key_field(name)] = Terms(scorable=True)
-        fields[pair_field(name)] = Terms(scorable=True)
+        fields[key_field(name)] = KEYWORD(scorable=True)
+        fields[pair_field(name)] = KEYWORD(scorable=True)
     return Schema(**fields)
 
 
@@ -73,11 +70,6 @@ def analyse(text: str) -> tuple[list[str], bytes]:
     return keys, offsets.tobytes()
 
 
-class Terms(KEYWORD):
-    """A keyword field fed a list of already analysed terms: Whoosh only counts them."""
-
-    def index(self, value, **kwargs):
-        return [(t.encode("utf-8"), n, float(n), pack_uint(n)) for t, n in Counter(value).items()]
 
 
 def char_bigrams(text: str) -> set[str]:
@@ -89,8 +81,8 @@ def meta_text(measure: Measure) -> str:
     return "\n".join(t for t in (measure.policy, measure.item, measure.department, measure.section) if t)
 
 
-def documents(measure: Measure) -> list[tuple[dict, dict]]:
-    """(Whoosh document, array row) for each year of a measure, with its change marks."""
+def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, object], dict]]:
+    """(terms per field, stored values, array row) for each year of a measure, with its change marks."""
     changes = year_changes(measure)
     fixed = {"title": measure.title, "meta": meta_text(measure)}
     fixed_tok = {name: analyse(text) for name, text in fixed.items()}
@@ -110,8 +102,8 @@ def documents(measure: Measure) -> list[tuple[dict, dict]]:
             if text:
                 grams |= char_bigrams(text)
         stored["tok"] = {name: (" ".join(keys), offs) for name, (keys, offs) in tok.items()}
-        doc: dict[str, object] = {"rid": record.record_id, "measure_id": measure.measure_id, "doc": stored,
-                                  CHAR_FIELD: list(grams)}
+        terms: dict[str, list[str]] = {"rid": [record.record_id], "measure_id": [measure.measure_id],
+                                       CHAR_FIELD: list(grams)}
         row: dict[str, object] = {
             "year": str(e.year), "dataset": measure.dataset, "policy": measure.policy,
             "department": measure.department, "section": measure.section,
@@ -120,9 +112,9 @@ def documents(measure: Measure) -> list[tuple[dict, dict]]:
         }
         for name, (keys, _) in tok.items():
             if keys:
-                doc[key_field(name)] = keys
+                terms[key_field(name)] = keys
                 if len(keys) > 1:
-                    doc[pair_field(name)] = [pair(a, b) for a, b in zip(keys, keys[1:], strict=False)]
+                    terms[pair_field(name)] = [pair(a, b) for a, b in zip(keys, keys[1:], strict=False)]
             row[f"len_{name}"] = len(keys)
-        out.append((doc, row))
+        out.append((terms, {"rid": record.record_id, "doc": stored}, row))
     return out

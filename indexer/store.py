@@ -29,7 +29,8 @@ from whoosh.codec.whoosh3 import W3Codec
 from .analysis import ANALYZER_VERSION
 from .arrays import ArrayBuilder
 from .models import Dataset, PlansearchError
-from .schema import documents, make_schema
+from .schema import make_schema
+from .writer import BulkWriter, analysed
 
 log = logging.getLogger(__name__)
 
@@ -103,21 +104,22 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
 
 def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
     ix = whoosh_index.create_in(str(folder), make_schema())
-    writer = ix.writer(limitmb=256, codec=IndexCodec())
+    writer = BulkWriter(ix, codec=IndexCodec())
     arrays = ArrayBuilder()
-    total = sum(len(ds.records()) for ds in datasets)
+    measures = [m for ds in datasets for m in ds.measures]
+    total = sum(len(m.years) for m in measures)
     try:
-        for ds in datasets:
-            for measure in ds.measures:
-                for doc, row in documents(measure):
-                    writer.add_document(**doc)
-                    arrays.add(row)
-                if progress:
-                    progress(len(arrays), total)
+        for terms, stored, row in analysed(measures):
+            writer.add_analysed(terms, stored)
+            arrays.add(row)
+            if progress and len(arrays) % 500 == 0:
+                progress(len(arrays), total)
         writer.commit(optimize=True)
     except BaseException:
         writer.cancel()
         raise
+    if progress:
+        progress(len(arrays), total)
     with ix.reader() as reader:  # document numbers must be the order the array rows were added in
         if reader.doc_count_all() != len(arrays) or not reader.is_atomic():
             raise PlansearchError(f"{folder}: index holds {reader.doc_count_all()} documents, expected {len(arrays)}")
