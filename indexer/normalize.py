@@ -7,6 +7,7 @@ through it and never marks the wrong characters.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -29,12 +30,29 @@ class Normalized:
 
 
 def fold(text: str) -> str:
-    """NFKC + lower case, for comparing words (no offsets kept)."""
-    return _fold_cluster(text)
+    """NFKC + lower case, for comparing words (no offsets kept): exactly the text ``normalize`` gives.
+
+    Folding the whole string at once is the same except around a capital sigma (ΑΣ → ας
+    whole, ασ piece by piece) and marks that compose with the character before them
+    though they are not combining characters (Hangul jamo); those take the slow way.
+    """
+    nfkc = unicodedata.normalize("NFKC", text)
+    if "\u03a3" in nfkc or _COMPOSING.search(text):
+        return normalize(text).text
+    return _printable(nfkc.lower())
+
+
+#: Non-combining characters that NFKC composes with the character before them (Unicode 14).
+_COMPOSING = re.compile("[\u09be\u09d7\u0b3e\u0b56\u0b57\u0bbe\u0bd7\u0cc2\u0cd5\u0cd6\u0d3e\u0d57\u0dcf"
+                        "\u0ddf\u102e\u1161-\u1175\u11a8-\u11c2\u1b35\U00011127\U0001133e\U00011357"
+                        "\U000114b0\U000114ba\U000114bd\U000115af\U00011930]")
 
 
 def _fold_cluster(chunk: str) -> str:
-    out = unicodedata.normalize("NFKC", chunk).lower()
+    return _printable(unicodedata.normalize("NFKC", chunk).lower())
+
+
+def _printable(out: str) -> str:
     if not out.isprintable():
         out = "".join(c if c.isprintable() else " " for c in out)
     return out

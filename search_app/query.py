@@ -1,9 +1,9 @@
 """The query language of the API: words are ANDed, ``OR``, ``-word``, ``"phrase"``, ``( … )``.
 
-The query is normalized first (NFKC, so ＯＲ is OR and －word is -word; 「」 『』 “” are
-phrase quotes). Parsing never fails on odd input: an unbalanced quote runs to
-the end, stray parentheses are ignored; only a query with nothing to look for
-is an error.
+The query is normalized first (NFKC, so ＯＲ is OR and －word or −word is -word; 「」 『』 “” are
+phrase quotes); ``-( … )`` excludes a whole group. Parsing never fails on odd input:
+an unbalanced quote runs to the end, stray parentheses are ignored; only a query with
+nothing to look for is an error.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 64
 
-_QUOTES = str.maketrans({c: '"' for c in "「」『』“”„‟〝〞＂"})
-_TOKEN = re.compile(r'-?"[^"]*"?|\(|\)|[^\s()"]+')
+#: Quotes that delimit a phrase, and the minus sign (−) that macOS IMEs type for -; NFKC leaves both alone.
+_MARKS = str.maketrans({**{c: '"' for c in "「」『』“”„‟〝〞＂"}, "\u2212": "-"})
+_TOKEN = re.compile(r'-\(|-?"[^"]*"?|\(|\)|[^\s()"]+')
 
 
 class QueryError(ValueError):
@@ -37,7 +38,7 @@ class Not:
     node: Node
 
     def __str__(self) -> str:
-        return f"-{self.node}"
+        return f"-{_grouped(self.node)}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _grouped(node: Node) -> str:
 
 
 def normalize_query(q: str) -> str:
-    q = unicodedata.normalize("NFKC", q).translate(_QUOTES)
+    q = unicodedata.normalize("NFKC", q).translate(_MARKS)
     q = "".join(c if c.isprintable() else " " for c in q)
     return re.sub(r"\s+", " ", q).strip()
 
@@ -74,10 +75,10 @@ def parse(q: str) -> Node:
     text = normalize_query(q)
     if not text:
         raise QueryError("the query is empty")
-    if len(text) > MAX_QUERY_CHARS:
+    if len(q.strip()) > MAX_QUERY_CHARS:  # as typed: NFKC may lengthen it (㍻ → 平成)
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
     tokens = _TOKEN.findall(text)
-    if sum(1 for t in tokens if t not in ("(", ")", "OR", "AND", "NOT")) > MAX_TERMS:
+    if sum(1 for t in tokens if t not in ("(", "-(", ")", "OR", "AND", "NOT")) > MAX_TERMS:
         raise QueryError(f"the query has more than {MAX_TERMS} words")
     node, _ = _parse_or(tokens, 0, depth=0)
     if node is None or not _has_positive(node):
@@ -106,7 +107,8 @@ def _parse_or(tokens: list[str], i: int, depth: int) -> tuple[Node | None, int]:
         if tok == "NOT":
             negate = True
             continue
-        if tok == "(":
+        if tok in ("(", "-("):
+            negate = negate or tok == "-("
             node, i = _parse_or(tokens, i, depth + 1)
         else:
             node = _unit(tok)
