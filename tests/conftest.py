@@ -77,3 +77,14 @@ def app(settings: dict):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def search(engine):
+    """``search("コロナ", years=(2021,))``: a query on the bundled index, every hit on one page."""
+    from search_app.models import SearchRequest
+
+    def run(q: str, **options):
+        return engine.search(SearchRequest(q=q, per_page=100, **options))
+
+    return run

@@ -1,0 +1,172 @@
+"""Index generations: built beside the live one, switched atomically, never half-built, one build at a time."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer import Dataset, Measure, PlansearchError, read_paths
+from indexer.analysis import ANALYZER_VERSION
+from indexer.store import CURRENT, IndexUnavailable, build_index, build_lock, is_stale, open_index
+from search_app.engine import Engine
+from search_app.models import SearchRequest
+
+
+@pytest.fixture()
+def tables(tmp_path: Path, bundled_path: Path) -> Path:
+    """A data folder holding a copy of the bundled table."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(bundled_path, folder)
+    return folder
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+def generations(root: Path) -> list[str]:
+    return sorted(p.name for p in root.glob("gen-*"))
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".build-") or p.name.startswith(f".{CURRENT}."))
+
+
+def live(root: Path) -> str:
+    return (root / CURRENT).read_text(encoding="utf-8")
+
+
+def test_build_writes_a_generation_and_makes_it_live(tables, root):
+    info = build_index(read_paths([tables]), root)
+    assert live(root) == info.generation == generations(root)[0]
+    meta = json.loads((info.path / "meta.json").read_text(encoding="utf-8"))
+    assert meta["analyzer"] == ANALYZER_VERSION
+    assert meta["records"] == info.records == 50
+    assert [d["file"] for d in meta["datasets"]] == ["koganei_jisatsu_taisaku_r2_r3.tsv"]
+    assert leftovers(root) == []
+
+
+def test_rebuild_switches_to_the_new_generation(tables, root):
+    first = build_index(read_paths([tables]), root)
+    engine = Engine(root, synonyms=None)
+    assert engine.search(SearchRequest(q="ぽかぽか教室")).total == 0
+
+    table = next(tables.iterdir())
+    table.write_text(table.read_text(encoding="utf-8").replace("もくせい教室", "ぽかぽか教室"), encoding="utf-8")
+    second = build_index(read_paths([tables]), root)
+    assert second.generation != first.generation
+    assert live(root) == second.generation
+    engine.refresh()
+    assert engine.info.generation == second.generation
+    assert engine.search(SearchRequest(q="ぽかぽか教室")).total == 4
+
+    third = build_index(read_paths([tables]), root)
+    assert generations(root) == sorted([second.generation, third.generation])  # the oldest is removed
+    assert leftovers(root) == []
+
+
+def test_the_old_generation_stays_live_until_the_new_one_is_complete(tables, root):
+    first = build_index(read_paths([tables]), root)
+    engine = Engine(root, synonyms=None)
+    total = engine.search(SearchRequest(q="相談")).total
+    seen: list[tuple[str, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        engine.refresh()
+        seen.append((live(root), engine.search(SearchRequest(q="相談")).total))
+
+    second = build_index(read_paths([tables]), root, progress=progress)
+    assert seen  # at least once, when every record was written
+    assert set(seen) == {(first.generation, total)}
+    assert live(root) == second.generation
+
+
+class Unreadable(Measure):
+    """A measure whose records cannot be produced: the build fails after writing the measures before it."""
+
+    def records(self):
+        raise RuntimeError("disk full")
+
+
+def failing_dataset(tables: Path) -> Dataset:
+    ds = read_paths([tables])[0]
+    broken = Unreadable(**{f.name: getattr(ds.measures[3], f.name) for f in dataclasses.fields(Measure)})
+    return dataclasses.replace(ds, measures=(*ds.measures[:3], broken, *ds.measures[4:]))
+
+
+def test_a_failed_build_leaves_the_live_index_alone(tables, root, bundled):
+    first = build_index(read_paths([tables]), root)
+    engine = Engine(root, synonyms=None)
+    before = [(h.measure_id, h.year) for h in engine.search(SearchRequest(q="相談")).results]
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index([failing_dataset(tables)], root)
+
+    assert live(root) == first.generation
+    assert generations(root) == [first.generation]
+    assert leftovers(root) == []
+    engine.refresh()
+    assert engine.info.records == 50
+    assert [(h.measure_id, h.year) for h in engine.search(SearchRequest(q="相談")).results] == before
+    for m in bundled.measures:  # complete: every measure with both years
+        assert [y["year"] for y in engine.measure(m.measure_id)["years"]] == [2020, 2021]
+
+
+def test_a_second_build_fails_clearly_while_one_runs(tables, root):
+    first = build_index(read_paths([tables]), root)
+    with build_lock(root):
+        with pytest.raises(PlansearchError, match="another build is running; try again when it has finished"):
+            build_index(read_paths([tables]), root)
+    assert live(root) == first.generation
+    assert build_index(read_paths([tables]), root).generation != first.generation  # the lock was let go
+
+
+def test_an_index_from_another_analyzer_must_be_rebuilt(tables, root):
+    info = build_index(read_paths([tables]), root)
+    meta_path = info.path / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["analyzer"] = "ja-0/fugashi-0.0/unidic-lite-0.0"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(IndexUnavailable, match="rebuild it with 'plansearch index'"):
+        open_index(root)
+    with pytest.raises(IndexUnavailable, match="ja-0/fugashi-0.0"):
+        Engine(root)
+    assert is_stale(root, [next(tables.iterdir())])
+
+
+def test_no_index_yet(root):
+    with pytest.raises(IndexUnavailable, match="no index yet; run 'plansearch index'"):
+        open_index(root)
+    assert is_stale(root, [])
+
+
+def test_stale_when_a_table_changes(tables, root):
+    table = next(tables.iterdir())
+    build_index(read_paths([tables]), root)
+    assert not is_stale(root, [table])
+
+    st = table.stat()
+    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert is_stale(root, [table])
+
+    build_index(read_paths([tables]), root)
+    assert not is_stale(root, [table])
+    with table.open("a", encoding="utf-8") as fh:
+        fh.write("\n")
+    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # same time as the index saw: the size tells
+    assert is_stale(root, [table])
+
+
+def test_stale_when_a_table_is_added(tables, root):
+    table = next(tables.iterdir())
+    build_index(read_paths([tables]), root)
+    other = tables / "other.tsv"
+    shutil.copy(table, other)
+    assert is_stale(root, [table, other])

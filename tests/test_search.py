@@ -1,0 +1,297 @@
+"""Searching: compound words as phrases, ranking, year / field / facet filters, facet counts, achievement categories."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import indexer
+from indexer.achievement import category, year_changes
+from indexer.store import build_index
+from search_app.engine import Engine
+from search_app.models import SearchPage, SearchRequest
+
+
+def records(page: SearchPage) -> set[tuple[str, int]]:
+    return {(h.measure_id, h.year) for h in page.results}
+
+
+def measures(page: SearchPage) -> set[str]:
+    return {h.measure_id for h in page.results}
+
+
+# -- a tiny table of our own -------------------------------------------------------------------------------------
+
+#: (item, numbered title, 令和2年度実施状況, 今後の実施計画): measures written for one point each.
+TINY = [
+    ("(1) 学校における支援", "1 感染症の講座",
+     "新型インフルエンザの講座を開いた。コロナ禍で参加者が減った。ウイルスの知識を広めた。", ""),  # scattered
+    ("(1) 学校における支援", "2 健康教室", "新型コロナウイルス感染症予防のため中止。", ""),  # adjacent
+    ("(1) 学校における支援", "3 検査の案内",
+     "新型コロナ対策の冊子とコロナウイルス検査の案内を配布した。", ""),  # each pair adjacent, never all three
+    ("(2) 見守り・支援体制の強化", "4 東京都との連携",
+     "東京都と東京都教育委員会に東京都の事業を報告した。", ""),  # 京都 only inside 東京都: bigrams alone find it
+    ("(2) 見守り・支援体制の強化", "5 研修への参加",
+     "研修の日程を調整した。", "京都府の研修に参加する。"),  # the word 京都
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(tmp_path_factory: pytest.TempPathFactory, bundled_path: Path) -> Engine:
+    """An index of TINY, laid out like the bundled table, searched without synonyms."""
+    folder = tmp_path_factory.mktemp("tiny")
+    header = next(line for line in bundled_path.read_text(encoding="utf-8").split("\n") if line.strip())
+    lines = [header, "重点施策1 子ども・若者に関する自殺対策の推進" + "\t" * 13]
+    for item, title, status, plan in TINY:
+        lines.append("\t".join([item, title, "P.43", "学校教育部", "指導室", "", status, "", "実施", plan,
+                                "", "", "", ""]))
+    (folder / "tiny.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = tmp_path_factory.mktemp("tiny_index")
+    build_index(indexer.read_paths([folder]), index)
+    return Engine(index, synonyms=None)
+
+
+def tiny(engine: Engine, q: str) -> list[str]:
+    return [h.title for h in engine.search(SearchRequest(q=q)).results]
+
+
+PAIRS_ONLY = ("matching.Matcher._keys matches a word of several keys when each adjacent key pair occurs "
+              "somewhere in the field, not the whole run in order: 新型コロナ… + …コロナウイルス matches "
+              "新型コロナウイルス, and the snippet then has no <mark> (API.md: the tokens adjacent and in order)")
+
+
+def test_compound_word_never_matches_scattered_words(tiny_engine):
+    found = tiny(tiny_engine, "新型コロナウイルス")
+    assert found[0] == "健康教室"
+    assert "感染症の講座" not in found  # 新型インフルエンザ … コロナ禍 … ウイルス
+
+
+@pytest.mark.xfail(strict=True, reason=PAIRS_ONLY)
+@pytest.mark.parametrize("q", ["新型コロナウイルス", '"新型コロナウイルス"'])
+def test_compound_word_matches_only_adjacent_words(tiny_engine, q):
+    assert tiny(tiny_engine, q) == ["健康教室"]  # not 検査の案内 (新型コロナ対策 … コロナウイルス検査)
+
+
+def test_each_word_alone_is_found_apart(tiny_engine):
+    assert set(tiny(tiny_engine, "新型 コロナ ウイルス")) == {"感染症の講座", "健康教室", "検査の案内"}
+
+
+def test_morphological_match_outranks_bigram_only_match(tiny_engine):
+    """京都 is a word in 京都府 but only two characters inside 東京都 (東京 + 都): the word ranks first,
+    though the other measure has 東京都 in its title, which weighs most, and three times in its status."""
+    page = tiny_engine.search(SearchRequest(q="京都"))
+    assert [h.title for h in page.results] == ["研修への参加", "東京都との連携"]
+
+
+# -- compound words on the bundled table ------------------------------------------------------------------------
+
+#: (query, fields searched, measures found) with synonyms off
+PHRASES = [
+    ("新型コロナウイルス", (), {"koganei/1-2-4", "koganei/2-1-3", "koganei/2-2-1", "koganei/2-2-2"}),
+    ("いじめ防止", (), {"koganei/1-1-2", "koganei/1-1-4"}),
+    # 1-1-4's status has いじめ and 防止, never together (いじめの未然防止)
+    ("いじめ防止", ("status",), {"koganei/1-1-2"}),
+    # 2-1-1 has 高齢者の総合相談窓口, not 福祉総合相談窓口
+    ("福祉総合相談窓口", (), {"koganei/3-2-1", "koganei/3-2-2"}),
+    ("総合相談窓口", (), {"koganei/2-1-1", "koganei/3-2-1", "koganei/3-2-2"}),
+    ("もくせい教室", (), {"koganei/1-2-2", "koganei/1-2-3"}),
+]
+
+
+@pytest.mark.parametrize(("q", "fields", "expected"), PHRASES)
+def test_compound_words_on_the_bundled_table(search, q, fields, expected):
+    assert measures(search(q, fields=fields, synonyms=False)) == expected
+
+
+#: Words whose keys occur pair by pair in a field but never all in a row.
+SCATTERED = [
+    # 4-1-2's status: 自立支援教育訓練給付金 and 修了支援給付金 (the title has 自立支援給付金, adjacent)
+    ("自立支援給付", ("status",), set()),
+    # 4-1-3's plan: 継続して実施していく; only 3-2-1's plan says 継続していく
+    ("継続していく", ("plan",), {"koganei/3-2-1"}),
+]
+
+
+@pytest.mark.xfail(strict=True, reason=PAIRS_ONLY)
+@pytest.mark.parametrize(("q", "fields", "expected"), SCATTERED)
+def test_key_pairs_apart_are_no_match(search, q, fields, expected):
+    page = search(q, fields=fields, synonyms=False)
+    assert measures(page) == expected
+    assert all("<mark>" in f for h in page.results for f in h.highlights.values())
+
+
+def test_lemma_match_finds_other_spellings(search):
+    page = search("子供", synonyms=False)
+    assert {"koganei/1-2-1", "koganei/3-2-3", "koganei/4-1-3"} <= measures(page)
+    assert records(page) == records(search("こども", synonyms=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_piece_of_a_word_finds_its_record(search, bundled, data):
+    """Two to six letters cut from a record's text (もくせい教, 談窓口, ハロー) find that record through the
+    bigrams, whatever the dictionary makes of them; synonyms off, in that field only."""
+    record = data.draw(st.sampled_from(bundled.records()))
+    field = data.draw(st.sampled_from(["title", "status", "evaluation", "plan"]))
+    text = record.text(field)
+    assume(len(text) >= 2)
+    start = data.draw(st.integers(0, len(text) - 2))
+    piece = text[start:start + data.draw(st.integers(2, 6))]
+    assume(piece.isalnum())
+    page = search(piece, fields=(field,), synonyms=False)
+    assert (record.measure.measure_id, record.entry.year) in records(page), piece
+
+
+# -- order and pages -------------------------------------------------------------------------------------------------
+
+
+def test_sort_by_plan_page(search):
+    relevance = search("コロナ")
+    by_page = search("コロナ", sort="plan_page")
+    assert records(by_page) == records(relevance)
+    pages = [h.plan_page for h in by_page.results]
+    assert pages == sorted(pages)
+
+
+def test_sort_by_year(search):
+    by_year = search("コロナ", sort="year")
+    years = [h.year for h in by_year.results]
+    assert years == sorted(years, reverse=True)
+    assert records(by_year) == records(search("コロナ"))
+
+
+def test_pages(engine, search):
+    everything = [(h.measure_id, h.year) for h in search("相談").results]
+    pages = [engine.search(SearchRequest(q="相談", per_page=5, page=n)) for n in range(1, 5)]
+    assert [p.total for p in pages] == [len(everything)] * 4
+    assert pages[0].pages == 4
+    assert [(h.measure_id, h.year) for p in pages for h in p.results] == everything
+    assert engine.search(SearchRequest(q="相談", per_page=5, page=99)).results == ()
+
+
+# -- filters -------------------------------------------------------------------------------------------------------
+
+
+def test_year_filter(search):
+    assert records(search("相談件数")) == {
+        ("koganei/1-2-2", 2020), ("koganei/1-2-2", 2021), ("koganei/4-1-3", 2020), ("koganei/4-1-3", 2021)}
+    assert records(search("相談件数", years=(2021,))) == {("koganei/1-2-2", 2021), ("koganei/4-1-3", 2021)}
+
+
+def test_field_filter(search, engine):
+    everywhere = search("コロナ")
+    in_evaluation = search("コロナ", fields=("evaluation",))
+    assert ("koganei/1-2-4", 2020) in records(everywhere)  # 新型コロナウイルス in its status only
+    assert ("koganei/1-2-4", 2020) not in records(in_evaluation)
+    assert records(in_evaluation) < records(everywhere)
+    for hit in in_evaluation.results:
+        assert list(hit.highlights) == ["evaluation"]
+        assert "コロナ" in hit.highlights["evaluation"]
+
+
+#: (facet filter, value, query, measures found)
+FACET_FILTERS = [
+    ("department", "学校教育部", "相談", {"koganei/1-1-1", "koganei/1-1-3", "koganei/1-2-2"}),
+    ("section", "地域福祉課", "支援", {"koganei/3-1-1", "koganei/3-1-2", "koganei/3-1-3", "koganei/3-2-2",
+                                     "koganei/3-2-3", "koganei/3-2-4"}),
+    ("achievement", "一部課題あり", "相談", {"koganei/1-2-2"}),
+    ("achievement", "縮小・中止", "コロナ", {"koganei/2-2-2"}),
+    ("achievement", "件数・回数", "実施", {"koganei/1-2-4", "koganei/2-1-2", "koganei/4-1-1", "koganei/4-2-1"}),
+]
+
+
+@pytest.mark.parametrize(("facet", "value", "q", "expected"), FACET_FILTERS)
+def test_facet_filter(search, facet, value, q, expected):
+    page = search(q, filters={facet: (value,)})
+    assert measures(page) == expected
+    assert page.facets[facet] == {value: page.total}
+
+
+def test_facet_filters_combine(search):
+    page = search("支援", years=(2020,), filters={"department": ("福祉保健部",), "achievement": ("縮小・中止",)})
+    assert records(page) == {("koganei/2-2-2", 2020)}
+
+
+@pytest.mark.parametrize("q", ["相談", "支援", "コロナ", "実施"])
+def test_facet_counts(search, q):
+    page = search(q)
+    hits = page.results
+    assert len(hits) == page.total
+    assert sum(page.facets["year"].values()) == page.total
+    assert page.facets["year"] == {str(y): n for y, n in sorted(Counter(h.year for h in hits).items())}
+    assert page.facets["department"] == dict(Counter(h.department for h in hits))
+    assert page.facets["section"] == dict(Counter(h.section for h in hits))
+    assert page.facets["policy"] == dict(Counter(h.policy for h in hits))
+    assert page.facets["achievement"] == dict(Counter(h.achievement_category for h in hits))
+
+
+def test_field_facet_counts_records_matched_in_each_field(search):
+    page = search("相談件数")
+    assert page.facets["field"] == {"status": 2, "evaluation": 4}  # 4-1-3 in both; 1-2-2 in its evaluation
+    assert page.facets["field"] == dict(Counter(f for h in page.results for f in h.highlights))
+
+
+# -- achievement categories and year-on-year change ---------------------------------------------------------------
+
+#: 達成度 as the cities write it → its category
+CATEGORIES = [
+    ("100%", "達成・実施"),
+    ("１００％", "達成・実施"),
+    ("実施", "達成・実施"),
+    ("予定どおり実施", "達成・実施"),
+    ("一部課題あり", "一部課題あり"),
+    ("80%", "一部課題あり"),
+    ("縮小して実施", "縮小・中止"),
+    ("中止", "縮小・中止"),
+    ("3回実施(東京しごとセンター共催面接会)", "件数・回数"),
+    ("事例検討会 年2回実施", "件数・回数"),
+    ("31件(融資実行件数)", "件数・回数"),
+    ("1回実施(9/27)", "件数・回数"),
+    ("", "未記入"),
+    ("\u3000", "未記入"),
+    ("検討中", "その他"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CATEGORIES)
+def test_achievement_category(text, expected):
+    assert category(text) == expected
+
+
+def by_id(dataset: indexer.Dataset, measure_id: str) -> indexer.Measure:
+    return next(m for m in dataset.measures if m.measure_id == measure_id)
+
+
+#: (measure, (changed, trend) of 令和3年度): 令和2年度 is always ("first", "")
+YEAR_CHANGES = [
+    ("koganei/3-1-1", ("unchanged", "same")),  # every text copied over
+    ("koganei/1-2-1", ("changed", "same")),  # 100% → 実施
+    ("koganei/2-2-2", ("changed", "up")),  # 縮小して実施 → 実施
+    ("koganei/1-2-2", ("changed", "same")),  # 一部課題あり → 一部課題あり
+]
+
+
+@pytest.mark.parametrize(("measure_id", "expected"), YEAR_CHANGES)
+def test_year_changes(bundled, measure_id, expected):
+    assert year_changes(by_id(bundled, measure_id)) == {2020: ("first", ""), 2021: expected}
+
+
+def test_year_changes_down_and_not_comparable(bundled):
+    m = by_id(bundled, "koganei/2-2-2")
+    r2, r3 = m.years
+    backwards = dataclasses.replace(m, years=(dataclasses.replace(r3, year=2020), dataclasses.replace(r2, year=2021)))
+    assert year_changes(backwards)[2021] == ("changed", "down")  # 実施 → 縮小して実施
+    blank = dataclasses.replace(m, years=(r2, dataclasses.replace(r3, achievement="")))
+    assert year_changes(blank)[2021] == ("changed", "")
+
+
+def test_change_facets(search):
+    assert records(search("実施", filters={"trend": ("up",)})) == {("koganei/2-2-2", 2021)}
+    unchanged = search("支援", filters={"changed": ("unchanged",)})
+    assert ("koganei/3-1-1", 2021) in records(unchanged)
+    assert all(h.changed == "unchanged" and h.year == 2021 for h in unchanged.results)
