@@ -90,7 +90,11 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings["HOST"]
     port = args.port if args.port is not None else settings["PORT"]
     app = create_app({**settings, "HOST": host, "PORT": port})
-    info = app.extensions["plansearch"].info
+    engine = app.extensions["plansearch"]
+    info = engine.info
+    from .reload import start_watcher
+
+    start_watcher(Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"]), engine, float(settings["WATCH_SECONDS"]))
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"plansearch: {info.records} records from {', '.join(info.dataset_slugs)}; "
           f"open http://{shown}:{port}/ (Ctrl+C to stop)", flush=True)

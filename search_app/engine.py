@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from .compile import plan
 from .highlight import snippet
 from .matching import B, Matcher
 from .models import Hit, SearchPage, SearchRequest
-from .query import parse
+from .query import And, Not, Or, Word, parse
 from .synonyms import SynonymFile, SynonymTable, _key
 
 PlanUrl = Callable[[str, int | None], str | None]
@@ -67,7 +67,7 @@ class _Run:
 
 class Engine:
     def __init__(self, index_root: Path, synonyms: Path | None = None, plan_url: PlanUrl | None = None,
-                 snippet_chars: int = 120) -> None:
+                 snippet_chars: int = 120, result_cache: int = 256) -> None:
         self.index_root = Path(index_root)
         self.synonyms = SynonymFile(synonyms)
         self.plan_url = plan_url or (lambda dataset, page: None)
@@ -76,6 +76,7 @@ class Engine:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
+        self._pages = ResultCache(result_cache)
         self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
 
     # -- index lifecycle -------------------------------------------------
@@ -112,6 +113,15 @@ class Engine:
     # -- search ----------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
+        key = (self._current().info.generation, self.synonyms.stamp(), _request_key(req))
+        cached = self._pages.get(key)
+        if cached is not None:
+            return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
+        page = self._search(req, started)
+        self._pages.put(key, page)
+        return page
+
+    def _search(self, req: SearchRequest, started: float) -> SearchPage:
         run = self._execute(req, limit=req.page * req.per_page)
         start = (req.page - 1) * req.per_page
         hits = tuple(self._hit(run, int(d)) for d in run.order[start:start + req.per_page])
@@ -150,13 +160,25 @@ class Engine:
             empty = np.zeros(n, dtype=bool)
             return _Run(reader, p, np.zeros(0, dtype=np.int64), np.zeros(n), {}, empty)
         matcher = Matcher(n, lambda f, t: snap.terms.get(reader.searcher.reader(), f, t), snap.norms,
-                          lambda d: self._texts(reader, d), fields, allowed)
+                          lambda d: self._texts(reader, d), fields, allowed,
+                          lambda f, ks, cands: self._runs(reader, f, ks, cands))
         m = matcher.evaluate(p.root)
         if allowed is not None:
             m.hit &= allowed
         order = _order(snap.columns, m, req.sort, limit)
         text_fields = {f: m.fields[f] & m.hit for f in TEXT_FIELDS if f in m.fields}
         return _Run(reader, p, order, m.score, text_fields, m.hit)
+
+    def _runs(self, reader: _Reader, field: str, keys: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+        """The candidates whose ``field`` has ``keys`` in a row (checked on the stored keys, cached)."""
+        needle = " " + " ".join(keys) + " "
+
+        def load() -> tuple[np.ndarray, np.ndarray]:
+            kept = [d for d in candidates.tolist()
+                    if needle in " " + self._doc(reader, d)["tok"].get(field, ("", b""))[0] + " "]
+            return np.asarray(kept, dtype=np.int32), np.zeros(0)
+
+        return reader.snapshot.terms.get_or_load(("run", field, keys, len(candidates)), load)[0]
 
     def _doc(self, reader: _Reader, docnum: int) -> dict:
         return reader.searcher.stored_fields(docnum)["doc"]
@@ -237,6 +259,35 @@ class Engine:
         return snap.stats_cache
 
 
+class ResultCache:
+    """A small LRU of recent result pages, keyed by index generation, synonym file and request."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, SearchPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> SearchPage | None:
+        with self._lock:
+            page = self._items.get(key)
+            if page is not None:
+                self._items.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: SearchPage) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = page
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def _request_key(req: SearchRequest) -> tuple:
+    return (req.q, req.years, req.fields, tuple(sorted(req.filters.items())), req.page, req.per_page, req.sort,
+            req.synonyms, req.disabled_synonyms)
+
+
 def _allowed(cols: Columns, req: SearchRequest) -> np.ndarray | None:
     """Records the request's filters let through (None: all)."""
     mask: np.ndarray | None = None
@@ -265,7 +316,17 @@ def _order(cols: Columns, m, sort: str, limit: int) -> np.ndarray:
 
 
 def _interpreted(p) -> str:
-    text = str(p.node)
-    for word, alts in p.expansions.items():
-        text = text.replace(word, "(" + " OR ".join([word, *alts]) + ")", 1)
-    return text
+    """The parsed query with each expanded word shown as (word OR synonym …)."""
+    return _render(p.node, p.expansions)
+
+
+def _render(node, expansions: dict[str, tuple[str, ...]]) -> str:
+    if isinstance(node, Word):
+        alts = expansions.get(node.text) if not node.phrase else None
+        return "(" + " OR ".join([node.text, *alts]) + ")" if alts else str(node)
+    if isinstance(node, Not):
+        inner = _render(node.node, expansions)
+        return f"-({inner})" if isinstance(node.node, And | Or) else f"-{inner}"
+    joiner = " OR " if isinstance(node, Or) else " "
+    return joiner.join(f"({_render(n, expansions)})" if isinstance(n, And | Or) else _render(n, expansions)
+                       for n in node.nodes)

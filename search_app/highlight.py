@@ -74,7 +74,7 @@ def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[in
     """A span of about ``length`` characters around the densest matches, on sentence edges where possible."""
     if len(text) <= length:
         return 0, len(text)
-    first = spans[0][0] if spans else 0
+    first = 0
     if spans:  # start at the match that has the most other matches within reach
         first = max(spans, key=lambda sp: sum(1 for s, _ in spans if sp[0] <= s < sp[0] + length))[0]
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, first)]
@@ -82,6 +82,10 @@ def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[in
     if first - start > length // 2:  # the sentence begins too far back: cut inside it
         start = max(0, first - length // 3)
     end = min(len(text), start + length)
+    if end - start < length:  # the text ends first: reach back, to a sentence start if one is near
+        start = max(0, end - length)
+        later = [s for s in starts if start <= s <= start + length // 3]
+        start = later[0] if later else start
     ends = [m.end() for m in _SENTENCE_END.finditer(text, first, end)]
     last = spans[-1][1] if spans else 0
     if ends and ends[-1] >= min(last, end) and ends[-1] - start >= length // 2:

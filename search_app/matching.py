@@ -43,9 +43,11 @@ class Matcher:
 
     def __init__(self, count: int, postings: Callable[[str, str], tuple[np.ndarray, np.ndarray]],
                  norms: dict[str, np.ndarray], texts: Callable[[int], dict], fields: Sequence[str],
-                 allowed: np.ndarray | None) -> None:
+                 allowed: np.ndarray | None,
+                 runs: Callable[[str, tuple[str, ...], np.ndarray], np.ndarray] | None = None) -> None:
         self.n = count
         self.postings = postings
+        self.runs = runs  # (field, keys, candidates) → the candidates whose field has the keys in a row
         self.norms = norms
         self.texts = texts
         self.fields = tuple(fields)
@@ -109,6 +111,8 @@ class Matcher:
             present = lists[0][0]
             for ids, _ in lists[1:]:
                 present = np.intersect1d(present, ids, assume_unique=True)
+            if len(keys) > 2 and len(present) and self.runs is not None:
+                present = self.runs(f, keys, present)  # its pairs may occur apart: check the whole run
             if not len(present):
                 continue
             fields[f][present] = True

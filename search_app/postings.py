@@ -54,18 +54,21 @@ class TermCache:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (field, term)
+        return self.get_or_load((field, term), lambda: read_postings(reader, field, term))
+
+    def get_or_load(self, key: tuple, load) -> tuple[np.ndarray, np.ndarray]:
+        """The cached arrays under ``key``, computed by ``load()`` the first time."""
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        value = read_postings(reader, field, term)
+        value = load()
         size = value[0].nbytes + value[1].nbytes + 100
         with self._lock:
             if key not in self._items:

@@ -28,6 +28,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("THREADS", 8, "worker threads of the waitress server"),
     Setting("PAGE_SIZE", 20, "results per page when a request does not say (1-100)"),
     Setting("SNIPPET_CHARS", 120, "about how many characters a highlighted snippet shows"),
+    Setting("RESULT_CACHE", 256, "how many recent result pages to keep in memory (0: none)"),
     Setting("WATCH_SECONDS", 5, "how often serve checks DATA_DIR for changed tables (0: never)"),
 )
 

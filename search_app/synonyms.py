@@ -83,6 +83,16 @@ class SynonymFile:
         self._stamp: tuple[int, int] | None = None
         self._table = SynonymTable()
 
+    def stamp(self) -> tuple[int, int] | None:
+        """Changes when the file does (part of the result cache key)."""
+        if self.path is None:
+            return None
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
     def table(self) -> SynonymTable:
         if self.path is None:
             return self._table

@@ -151,8 +151,6 @@ def test_real_marks_are_the_source_spelling(search, q, options, allowed):
 
 
 
-@pytest.mark.xfail(strict=True, reason="highlight.window starts at the match's sentence and never reaches back: "
-                                       "a match in a short last sentence gives a 37-character snippet of 120")
 def test_match_near_the_end_still_fills_the_snippet(bundled):
     """高齢者食の自立支援事業, 令和2年度 評価: 168 characters, the match in its short last sentence."""
     text = next(r.entry.evaluation for r in bundled.records() if r.record_id == "koganei/2-2-1@2020")
