@@ -33,6 +33,9 @@ _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: 
 _JAPANESE = {400: "リクエストが正しくありません", 404: "ページが見つかりません", 405: "この方法では利用できません",
              413: "リクエストが大きすぎます", 500: "サーバーで問題が起きました", 503: "索引を準備中です"}
 
+_PAGE_MESSAGES = {404: "お探しのページは見つかりませんでした。アドレスを確かめるか、検索ページから探してください。",
+                  405: "このページはその方法では開けません。", 413: "リクエストが大きすぎます。"}
+
 
 def _wants_json() -> bool:
     path = request.path
@@ -54,9 +57,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        message = exc.description or exc.name
-        if status == 404:
-            message = "no such page or resource"
+        if _wants_json():
+            message = "no such page or resource" if status == 404 else (exc.description or exc.name)
+        else:
+            message = _PAGE_MESSAGES.get(status, exc.description or exc.name)
         return _respond(ApiError(status, _CODES.get(status, "http_error"), message))
 
     @app.errorhandler(PlansearchError)

@@ -115,7 +115,8 @@ def stats_page():
 @bp.get("/synonyms")
 def synonyms_page():
     table = engine().synonyms.table()
-    return render_template("synonyms.html", groups=table.groups, path=engine().synonyms.path)
+    path = engine().synonyms.path
+    return render_template("synonyms.html", groups=table.groups, path=path.name if path else "")
 
 
 @bp.get("/plans/<slug>.pdf")
