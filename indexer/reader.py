@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from . import repair
@@ -39,8 +39,15 @@ def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: d
     return _TableReader(path, config, alias_pairs, encoding).read(rows)
 
 
-def read_paths(paths: Iterable[Path | str], encoding: str | None = None) -> list[Dataset]:
-    """Read every table named, reading each folder's tables and its ``plansearch.toml``."""
+Fallback = Callable[[Path, TableError], Dataset]
+
+
+def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
+               fallback: Fallback | None = None) -> list[Dataset]:
+    """Read every table named, reading each folder's tables and its ``plansearch.toml``.
+
+    ``fallback(file, error)``, if given, is asked for a dataset when a table cannot be read (it may re-raise).
+    """
     datasets: dict[str, Dataset] = {}
     for path in (Path(p) for p in paths):
         if path.is_dir():
@@ -55,7 +62,12 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None) -> list
             config, files = load_config(path.parent if path.exists() else None), [path]
         for file in files:
             ds_config = config.for_file(file)
-            ds = read_table(file, ds_config, config.header_aliases, encoding)
+            try:
+                ds = read_table(file, ds_config, config.header_aliases, encoding)
+            except TableError as exc:
+                if fallback is None:
+                    raise
+                ds = fallback(file, exc)
             if ds.slug in datasets:
                 raise PlansearchError(
                     f"{file}: dataset id {ds.slug!r} is also used by {datasets[ds.slug].path}; "

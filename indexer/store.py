@@ -34,8 +34,9 @@ from .writer import BulkWriter, analysed
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CURRENT = "CURRENT"
+SOURCES = "sources"
 LOCK = "build.lock"
 
 
@@ -70,8 +71,13 @@ Progress = Callable[[int, int], None]
 
 
 def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | None = None,
-                wait: bool = False) -> IndexInfo:
-    """Write a complete new generation of the index and make it the live one."""
+                wait: bool = False, seen: Sequence[Path] | None = None) -> IndexInfo:
+    """Write a complete new generation of the index and make it the live one.
+
+    The tables read are copied into the generation (``sources/``), so that a later reload that finds a
+    table broken can keep serving this version of it. ``seen`` are the table files of the data folder as
+    they were when read (what ``is_stale`` compares with); by default the datasets' own files.
+    """
     root.mkdir(parents=True, exist_ok=True)
     with build_lock(root, wait=wait):
         clean_partial(root)
@@ -86,7 +92,9 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "records": records,
                 "datasets": [_dataset_meta(ds) for ds in datasets],
+                "files": [_stamp(p) for p in (seen if seen is not None else [Path(ds.path) for ds in datasets])],
             }
+            _copy_sources(datasets, tmp / SOURCES)
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
             _fsync_dir(tmp)
             os.rename(tmp, root / name)
@@ -125,6 +133,26 @@ def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None)
             raise PlansearchError(f"{folder}: index holds {reader.doc_count_all()} documents, expected {len(arrays)}")
     arrays.save(folder)
     return len(arrays)
+
+
+def _stamp(path: Path) -> list:
+    st = path.stat()
+    return [path.name, st.st_size, st.st_mtime_ns]
+
+
+def _copy_sources(datasets: Sequence[Dataset], folder: Path) -> None:
+    folder.mkdir()
+    for ds in datasets:
+        source = Path(ds.path)
+        if source.is_file():
+            shutil.copy2(source, folder / source.name)
+
+
+def previous_source(root: Path, name: str) -> Path | None:
+    """The copy of table ``name`` that the live generation was built from, if any."""
+    gen = current_generation(root)
+    path = gen / SOURCES / name if gen else None
+    return path if path is not None and path.is_file() else None
 
 
 def _dataset_meta(ds: Dataset) -> dict:
@@ -174,11 +202,8 @@ def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
     meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
     if meta.get("analyzer") != ANALYZER_VERSION or meta.get("schema") != SCHEMA_VERSION:
         return True
-    built = {(d["file"], d["size"], d["mtime_ns"]) for d in meta["datasets"]}
-    now = set()
-    for path in table_files:
-        st = path.stat()
-        now.add((path.name, st.st_size, st.st_mtime_ns))
+    built = {tuple(f) for f in meta.get("files", [])}
+    now = {tuple(_stamp(p)) for p in table_files}
     return built != now
 
 

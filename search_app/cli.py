@@ -47,8 +47,10 @@ def _index(args: argparse.Namespace) -> int:
     from .service import build
 
     started = time.perf_counter()
+    errors: list[str] = []
     datasets, info = build(args.paths or [Path(args.settings["DATA_DIR"])], Path(args.index_dir),
-                           encoding=args.encoding, show_progress=True, wait=args.wait)
+                           encoding=args.encoding, show_progress=True, wait=args.wait, keep_previous=args.reload,
+                           errors=errors)
     seconds = time.perf_counter() - started
     for ds in datasets:
         print(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {ds.path}")
@@ -56,7 +58,9 @@ def _index(args: argparse.Namespace) -> int:
             print(f"  warning: {w}")
     print(f"indexed {info.records} records in {seconds:.1f} s ({info.records / max(seconds, 1e-9):,.0f} records/s) "
           f"into {info.path}")
-    return 0
+    for message in errors:
+        print(f"plansearch: error: {message}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -124,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="FILE_OR_DIR", help="tables or folders (default: data/)")
     p.add_argument("--encoding", help="text encoding of the tables (default: detected)")
     p.add_argument("--wait", action="store_true", help="wait for a running build instead of failing")
+    p.add_argument("--reload", action="store_true",
+                   help="a table that cannot be read keeps the version the live index was built from (a running "
+                        "service switches to the new index by itself)")
     _dirs(p)
     p.set_defaults(func=_index)
 

@@ -24,7 +24,7 @@ def check_once(data_dir: Path, index_dir: Path, engine: Engine) -> bool:
         if not is_stale(index_dir, table_files(data_dir)):
             return False
         log.info("data in %s changed: rebuilding the index", data_dir)
-        _, info = build([data_dir], index_dir)
+        _, info = build([data_dir], index_dir, keep_previous=True)
     except PlansearchError as exc:
         log.error("reload failed, still serving the previous index: %s", exc)
         return False

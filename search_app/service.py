@@ -7,10 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from indexer import Dataset, PlansearchError, read_paths
+from indexer import Dataset, PlansearchError, TableError, read_paths, read_table
 from indexer.config import load_config
 from indexer.sources import TABLE_SUFFIXES
-from indexer.store import IndexInfo, build_index, is_stale
+from indexer.store import IndexInfo, build_index, is_stale, previous_source
 
 from .engine import Engine, PlanUrl
 
@@ -24,11 +24,30 @@ def table_files(data_dir: Path) -> list[Path]:
 
 
 def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_progress: bool = False,
-          wait: bool = False) -> tuple[list[Dataset], IndexInfo]:
-    """Read the tables and build a new index generation from them."""
-    datasets = read_paths(paths, encoding=encoding)
+          wait: bool = False, keep_previous: bool = False,
+          errors: list[str] | None = None) -> tuple[list[Dataset], IndexInfo]:
+    """Read the tables and build a new index generation from them.
+
+    With ``keep_previous`` (a reload), a table that cannot be read is replaced by the version the live index
+    was built from, and the error is appended to ``errors``; without one, the error is raised.
+    """
+
+    def fallback(file: Path, exc: TableError) -> Dataset:
+        old = previous_source(index_dir, file.name) if keep_previous else None
+        if old is None:
+            raise exc
+        config = load_config(file.parent)
+        ds = read_table(old, config.for_file(file), config.header_aliases, encoding)
+        message = f"{exc}; still serving the previous version of dataset {ds.slug!r}"
+        log.error("%s", message)
+        if errors is not None:
+            errors.append(message)
+        return ds
+
+    datasets = read_paths(paths, encoding=encoding, fallback=fallback)
+    seen = [f for p in paths for f in (table_files(p) if p.is_dir() else [p])]
     progress = _Progress() if show_progress else None
-    info = build_index(datasets, index_dir, progress=progress, wait=wait)
+    info = build_index(datasets, index_dir, progress=progress, wait=wait, seen=seen)
     if progress:
         progress.finish()
     return datasets, info
