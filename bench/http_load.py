@@ -7,6 +7,7 @@ time and reports throughput and latency percentiles; the server's resident memor
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -64,7 +65,8 @@ def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10) -> dict[s
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "search_app.cli", "serve", "--port", str(port),
                                "--data", str(data_dir), "--index-dir", str(index_dir)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"})
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):

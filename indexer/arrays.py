@@ -7,6 +7,7 @@ instead of visiting documents one by one.
 from __future__ import annotations
 
 import json
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .schema import FACET_FIELDS, SEARCH_FIELDS
 
 ARRAYS_FILE = "arrays.npz"
 VALUES_FILE = "facet_values.json"
+VOCAB_FILE = "vocab.txt"
 
 
 class ArrayBuilder:
@@ -25,8 +27,14 @@ class ArrayBuilder:
         self.values: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
         self.codes: dict[str, list[int]] = {name: [] for name in FACET_FIELDS}
         self.numbers: dict[str, list[int]] = {"plan_page": [], **{f"len_{f}": [] for f in SEARCH_FIELDS}}
+        self.vocab: dict[str, int] = {}
+        self.tokens: dict[str, array] = {f: array("I") for f in SEARCH_FIELDS}
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict, keys: dict[str, list[str]] | None = None) -> None:
+        """One document's row; ``keys`` are its index keys per field, in order (for phrase checks)."""
+        vocab = self.vocab
+        for name, seq in (keys or {}).items():
+            self.tokens[name].extend([vocab.setdefault(k, len(vocab)) for k in seq])
         for name in FACET_FIELDS:
             table = self.values[name]
             value = str(row[name])
@@ -40,10 +48,12 @@ class ArrayBuilder:
     def save(self, folder: Path) -> None:
         arrays = {f"fc_{k}": np.asarray(v, dtype=np.int32) for k, v in self.codes.items()}
         arrays.update({k: np.asarray(v, dtype=np.int32) for k, v in self.numbers.items()})
+        arrays.update({f"tok_{k}": np.frombuffer(v, dtype=np.uint32) for k, v in self.tokens.items()})
         with open(folder / ARRAYS_FILE, "wb") as fh:
             np.savez(fh, **arrays)
         values = {k: list(v) for k, v in self.values.items()}
         (folder / VALUES_FILE).write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+        (folder / VOCAB_FILE).write_text("\n".join(self.vocab), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,9 @@ class Columns:
     year: np.ndarray
     lengths: dict[str, np.ndarray]
     avg_length: dict[str, float]
+    tokens: dict[str, np.ndarray]  # per field: every document's key ids, one after another
+    starts: dict[str, np.ndarray]  # per field: where each document's keys start in ``tokens`` (N + 1)
+    vocab: dict[str, int]
 
     @classmethod
     def load(cls, folder: Path) -> Columns:
@@ -68,10 +81,28 @@ class Columns:
         year = year_values[codes["year"]] if len(codes["year"]) else np.zeros(0, dtype=np.int32)
         lengths = {f: arrays[f"len_{f}"].astype(np.float64) for f in SEARCH_FIELDS}
         avg = {f: float(a.mean()) if len(a) and a.mean() > 0 else 1.0 for f, a in lengths.items()}
-        for a in (*codes.values(), year, *lengths.values()):
+        tokens = {f: arrays[f"tok_{f}"] for f in SEARCH_FIELDS}
+        starts = {f: np.concatenate(([0], np.cumsum(arrays[f"len_{f}"], dtype=np.int64))) for f in SEARCH_FIELDS}
+        text = (folder / VOCAB_FILE).read_text(encoding="utf-8")
+        vocab = {k: i for i, k in enumerate(text.split("\n"))} if text else {}
+        for a in (*codes.values(), year, *lengths.values(), *tokens.values(), *starts.values()):
             a.setflags(write=False)
         return cls(count=len(arrays["plan_page"]), codes=codes, values=values, plan_page=arrays["plan_page"],
-                   year=year, lengths=lengths, avg_length=avg)
+                   year=year, lengths=lengths, avg_length=avg, tokens=tokens, starts=starts, vocab=vocab)
+
+    def runs(self, field: str, keys: tuple[str, ...]) -> np.ndarray:
+        """Documents whose ``field`` has ``keys`` one right after another (sorted document numbers)."""
+        ids = [self.vocab.get(k) for k in keys]
+        if any(i is None for i in ids):
+            return np.zeros(0, dtype=np.int32)
+        tokens, starts = self.tokens[field], self.starts[field]
+        at = np.flatnonzero(tokens == ids[0])
+        for j, token in enumerate(ids[1:], start=1):
+            at = at[at + j < len(tokens)]
+            at = at[tokens[at + j] == token]
+        docs = np.searchsorted(starts, at, side="right") - 1
+        inside = at + len(ids) <= starts[docs + 1]
+        return np.unique(docs[inside]).astype(np.int32)
 
     def code_of(self, facet: str, value: str) -> int | None:
         try:

@@ -29,12 +29,12 @@ from whoosh.codec.whoosh3 import W3Codec
 from .analysis import ANALYZER_VERSION
 from .arrays import ArrayBuilder
 from .models import Dataset, PlansearchError
-from .schema import make_schema
+from .schema import SEARCH_FIELDS, key_field, make_schema
 from .writer import BulkWriter, analysed
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CURRENT = "CURRENT"
 SOURCES = "sources"
 LOCK = "build.lock"
@@ -119,7 +119,7 @@ def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None)
     try:
         for terms, stored, row in analysed(measures):
             writer.add_analysed(terms, stored)
-            arrays.add(row)
+            arrays.add(row, {f: terms.get(key_field(f), []) for f in SEARCH_FIELDS})
             if progress and len(arrays) % 500 == 0:
                 progress(len(arrays), total)
         writer.commit(optimize=True)

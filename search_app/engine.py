@@ -170,15 +170,10 @@ class Engine:
         return _Run(reader, p, order, m.score, text_fields, m.hit)
 
     def _runs(self, reader: _Reader, field: str, keys: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
-        """The candidates whose ``field`` has ``keys`` in a row (checked on the stored keys, cached)."""
-        needle = " " + " ".join(keys) + " "
-
-        def load() -> tuple[np.ndarray, np.ndarray]:
-            kept = [d for d in candidates.tolist()
-                    if needle in " " + self._doc(reader, d)["tok"].get(field, ("", b""))[0] + " "]
-            return np.asarray(kept, dtype=np.int32), np.zeros(0)
-
-        return reader.snapshot.terms.get_or_load(("run", field, keys, len(candidates)), load)[0]
+        """The candidates whose ``field`` has ``keys`` in a row (from the key-id arrays, cached)."""
+        snap = reader.snapshot
+        found = snap.terms.get_or_load(("run", field, keys), lambda: (snap.columns.runs(field, keys), np.zeros(0)))
+        return np.intersect1d(found[0], candidates, assume_unique=True)
 
     def _doc(self, reader: _Reader, docnum: int) -> dict:
         return reader.searcher.stored_fields(docnum)["doc"]

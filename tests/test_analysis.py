@@ -205,3 +205,16 @@ FOLD_PIECES = ["ΑΣ", "Σ", "ς", "Ϲ", "\U0001d6ba", "\u1100", "\u1161", "\u11
 def test_fold_is_what_normalize_gives(text):
     """Query words are folded whole; field text piece by piece with offsets: both must agree."""
     assert fold(text) == normalize(text).text
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXTS)
+@example("新型コロナウイルス感染症の影響により、子どもの ＳＯＳ を ｶﾞｲﾄﾞ ㍻31年")
+def test_index_terms_is_the_analyzer_fast(text):
+    """The indexer's fast path gives exactly the Whoosh pipeline's keys and offsets."""
+    from indexer.analysis import index_terms
+
+    found, offsets = index_terms(text)
+    tokens = [(t.text, t.startchar, t.endchar) for t in JA(text, positions=True, chars=True)]  # one Token, reused
+    assert found == [t[0] for t in tokens]
+    assert list(offsets) == [x for t in tokens for x in t[1:]]
