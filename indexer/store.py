@@ -112,7 +112,7 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
 
 def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
     ix = whoosh_index.create_in(str(folder), make_schema())
-    writer = BulkWriter(ix, codec=IndexCodec())
+    writer = BulkWriter(ix, codec=IndexCodec(), compound=False)  # a compound file is copied into memory by every reader
     arrays = ArrayBuilder()
     measures = [m for ds in datasets for m in ds.measures]
     total = sum(len(m.years) for m in measures)
