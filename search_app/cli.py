@@ -78,6 +78,8 @@ def _search(args: argparse.Namespace) -> int:
                                            synonyms=not args.no_synonyms))
     except QueryError as exc:
         raise PlansearchError(f"bad query: {exc}") from None
+    finally:
+        engine.close()
     if args.json:
         print(json.dumps(page.to_dict(), ensure_ascii=False))
     else:

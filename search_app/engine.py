@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -77,6 +78,8 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._pages = ResultCache(result_cache)
+        self._readers: list[_Reader] = []  # every open reader, so they can be closed
+        self._finalizer = weakref.finalize(self, _close_readers, self._readers, self._lock)
         self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
 
     # -- index lifecycle -------------------------------------------------
@@ -96,11 +99,18 @@ class Engine:
         snap = self._current()
         mine: _Reader | None = getattr(self._local, "reader", None)
         if mine is None or mine.snapshot is not snap:
-            if mine is not None:
-                mine.searcher.close()
-            mine = _Reader(snap, snap.ix.searcher())
-            self._local.reader = mine
+            fresh = _Reader(snap, snap.ix.searcher())
+            with self._lock:
+                if mine is not None and mine in self._readers:
+                    self._readers.remove(mine)
+                    mine.searcher.close()
+                self._readers.append(fresh)
+            mine = self._local.reader = fresh
         return mine
+
+    def close(self) -> None:
+        """Close every reader this engine opened (also done when it is garbage-collected)."""
+        self._finalizer()
 
     @property
     def info(self) -> IndexInfo:
@@ -252,6 +262,13 @@ class Engine:
                 "by_department_achievement": by_department,
             }
         return snap.stats_cache
+
+
+def _close_readers(readers: list[_Reader], lock: threading.Lock) -> None:
+    with lock:
+        for reader in readers:
+            reader.searcher.close()
+        readers.clear()
 
 
 class ResultCache:
