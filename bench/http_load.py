@@ -48,17 +48,25 @@ def _free_port() -> int:
 
 
 def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+    """Resident memory of a process and its children (the server's worker processes)."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
 
 
 def _paths() -> list[str]:
     return [f"/api/search?{urllib.parse.urlencode({'q': q.text})}" for q in load_queries()]
 
 
-def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10) -> dict[str, Any]:
+def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10, workers: int = 1,
+                   result_cache: int = 0) -> dict[str, Any]:
     wrk = shutil.which("wrk")
     if wrk is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
@@ -66,7 +74,8 @@ def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10) -> dict[s
     server = subprocess.Popen([sys.executable, "-m", "search_app.cli", "serve", "--port", str(port),
                                "--data", str(data_dir), "--index-dir", str(index_dir)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"})
+                              env={**os.environ, "PLANSEARCH_RESULT_CACHE": str(result_cache),
+                                   "PLANSEARCH_WATCH_SECONDS": "0", "PLANSEARCH_WORKERS": str(workers)})
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -94,8 +103,8 @@ def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10) -> dict[s
         Path(script).unlink(missing_ok=True)
         banner = subprocess.run([wrk, "-v"], capture_output=True, text=True)
         tool = re.sub(r"\s+", " ", (banner.stdout or banner.stderr or "wrk").splitlines()[0])
-        return {"tool": tool, "seconds_per_level": seconds, "levels": levels, "rss_start_mb": rss_start,
-                "rss_end_mb": _rss_mb(server.pid)}
+        return {"tool": tool, "workers": workers, "result_cache": result_cache, "seconds_per_level": seconds,
+                "levels": levels, "rss_start_mb": rss_start, "rss_end_mb": _rss_mb(server.pid)}
     finally:
         server.terminate()
         server.wait(timeout=30)

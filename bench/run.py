@@ -1,7 +1,7 @@
 """The benchmark: build, search, cold start and HTTP load on a synthetic corpus, with SQLite FTS5 beside it.
 
     python -m bench.run --records 10000            # one size; results in bench/results/<N>.json
-    python -m bench.run --records 1000 10000 100000 --http
+    python -m bench.run --records 1000 10000 100000 --http [--workers 2]
 
 Every figure is measured in this run on this machine; the SQLite FTS5 (trigram) peer answers the same
 query mix over the same records in the same run, so the ratios hold on a noisy machine.
@@ -113,7 +113,7 @@ def _latency(samples: dict[str, list[float]]) -> dict[str, float]:
             "p99_ms": round(percentile(every, 99), 2), "max_ms": round(max(every), 2), "samples": len(every)}
 
 
-def run_size(records: int, reps: int, http: bool, http_seconds: int, peer: bool) -> dict[str, Any]:
+def run_size(records: int, reps: int, http: bool, http_seconds: int, peer: bool, workers: int = 1) -> dict[str, Any]:
     corpus = ensure_corpus(records)
     index_dir = CACHE_DIR / f"index-{records}"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -155,7 +155,8 @@ def run_size(records: int, reps: int, http: bool, http_seconds: int, peer: bool)
         }
     if http:
         print(f"[{records}] HTTP load", file=sys.stderr)
-        out["http"] = http_benchmark(corpus, index_dir, http_seconds)
+        out["http"] = http_benchmark(corpus, index_dir, http_seconds, workers=workers)
+        out["http_cached"] = http_benchmark(corpus, index_dir, http_seconds, workers=workers, result_cache=256)
     return out
 
 
@@ -171,12 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="warm repetitions of the query mix (default 5)")
     parser.add_argument("--http", action="store_true", help="also measure HTTP load against plansearch serve")
     parser.add_argument("--http-seconds", type=int, default=10, help="seconds per concurrency level")
+    parser.add_argument("--workers", type=int, default=1, help="server processes for the HTTP load (default 1)")
     parser.add_argument("--no-peer", action="store_true", help="skip the SQLite FTS5 peer")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for n in args.records:
-        result = {"machine": machine(), **run_size(n, args.reps, args.http, args.http_seconds, not args.no_peer)}
+        result = {"machine": machine(), **run_size(n, args.reps, args.http, args.http_seconds, not args.no_peer,
+                                                    args.workers)}
         path = args.out / f"{n}.json"
         path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(json.dumps({k: result[k] for k in result if k != "per_query"}, ensure_ascii=False))

@@ -180,6 +180,14 @@ def _info(gen: Path) -> IndexInfo:
                      datasets=tuple(meta["datasets"]))
 
 
+def live_info(root: Path) -> IndexInfo:
+    """What the live generation holds, without opening it."""
+    gen = current_generation(root)
+    if gen is None:
+        raise IndexUnavailable(f"{root}: no index yet; run 'plansearch index'")
+    return _info(gen)
+
+
 def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
     """Open the live generation read-only, checking it was built by this analyzer."""
     gen = current_generation(root)

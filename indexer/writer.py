@@ -12,8 +12,9 @@ import multiprocessing
 import os
 import sys
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
@@ -97,8 +98,15 @@ def analysed(measures: Sequence[Measure], workers: int | None = None, chunk: int
             yield from documents(m)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
+    chunks = iter(_chunks(measures, chunk))
     with multiprocessing.get_context(method).Pool(workers) as pool:
-        for batch in pool.imap(_analyse, _chunks(measures, chunk)):
+        # at most two chunks per worker in flight, so analysed records never pile up in memory
+        pending = deque(pool.apply_async(_analyse, (c,)) for c in islice(chunks, 2 * workers))
+        while pending:
+            batch = pending.popleft().get()
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(pool.apply_async(_analyse, (following,)))
             yield from batch
 
 

@@ -88,24 +88,13 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import waitress
-
-    from . import create_app
+    from .server import serve
 
     settings = args.settings
     host = args.host or settings["HOST"]
     port = args.port if args.port is not None else settings["PORT"]
-    app = create_app({**settings, "HOST": host, "PORT": port})
-    engine = app.extensions["plansearch"]
-    info = engine.info
-    from .reload import start_watcher
-
-    start_watcher(Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"]), engine, float(settings["WATCH_SECONDS"]))
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"plansearch: {info.records} records from {', '.join(info.dataset_slugs)}; "
-          f"open http://{shown}:{port}/ (Ctrl+C to stop)", flush=True)
-    waitress.serve(app, host=host, port=port, threads=int(settings["THREADS"]), ident="plansearch",
-                   _quiet=not args.verbose)
+    workers = args.workers if args.workers is not None else int(settings["WORKERS"])
+    serve(settings, host, port, workers=workers, quiet=not args.verbose)
     return 0
 
 
@@ -151,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web app and JSON API (builds the index first if needed)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--workers", type=int, help="server processes sharing the port (default 1; POSIX only)")
     _dirs(p)
     p.set_defaults(func=_serve)
     return parser

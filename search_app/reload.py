@@ -15,7 +15,7 @@ from .service import build, table_files
 log = logging.getLogger(__name__)
 
 
-def check_once(data_dir: Path, index_dir: Path, engine: Engine) -> bool:
+def check_once(data_dir: Path, index_dir: Path, engine: Engine | None) -> bool:
     """Rebuild if a table was added, replaced or removed; True if a new generation went live.
 
     A table that cannot be read leaves the live index as it is; the error is logged.
@@ -31,12 +31,14 @@ def check_once(data_dir: Path, index_dir: Path, engine: Engine) -> bool:
     except OSError as exc:
         log.error("reload failed, still serving the previous index: %s", exc)
         return False
-    engine.refresh()
+    if engine is not None:
+        engine.refresh()
     log.info("reloaded: %d records (generation %s)", info.records, info.generation)
     return True
 
 
-def start_watcher(data_dir: Path, index_dir: Path, engine: Engine, seconds: float) -> threading.Thread | None:
+def start_watcher(data_dir: Path, index_dir: Path, engine: Engine | None,
+                  seconds: float) -> threading.Thread | None:
     """A daemon thread that checks the data folder every ``seconds`` (none if ``seconds`` <= 0)."""
     if seconds <= 0:
         return None

@@ -170,3 +170,13 @@ def test_stale_when_a_table_is_added(tables, root):
     other = tables / "other.tsv"
     shutil.copy(table, other)
     assert is_stale(root, [table, other])
+
+
+def test_analysis_on_several_cores_keeps_the_record_order(bundled):
+    from indexer.schema import documents
+    from indexer.writer import analysed
+
+    measures = list(bundled.measures) * 12  # enough to share out
+    parallel = [stored["rid"] for _, stored, _ in analysed(measures, workers=2, chunk=8)]
+    serial = [stored["rid"] for m in measures for _, stored, _ in documents(m)]
+    assert parallel == serial
