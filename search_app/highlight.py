@@ -38,18 +38,23 @@ def match_spans(text: str, patterns: Sequence[Pattern], tokens: Tokens | None = 
     ``tokens`` are the text's index keys and offsets stored at index time; without them the text is analysed.
     """
     spans: list[tuple[int, int]] = []
-    runs = [p.keys for p in patterns if p.keys]
-    if runs:
+    found: set[tuple[str, ...]] = set()
+    if any(p.keys for p in patterns):
         if tokens is None:
             words, offsets = index_terms(text)
         else:
             words, offsets = tokens[0].split(" ") if tokens[0] else [], array("I", tokens[1])
-        for run in runs:
+        at: dict[str, list[int]] = {}
+        for i, w in enumerate(words):
+            at.setdefault(w, []).append(i)
+        for run in {p.keys for p in patterns if p.keys}:
             n = len(run)
-            for i in range(len(words) - n + 1):
-                if words[i] == run[0] and tuple(words[i:i + n]) == run:
+            for i in at.get(run[0], ()):
+                if tuple(words[i:i + n]) == run:
                     spans.append((offsets[2 * i], offsets[2 * (i + n - 1) + 1]))
-    folded = {p.folded for p in patterns if len(p.folded) >= 2}
+                    found.add(run)
+    # where no keys matched, the characters as typed (what the bigram field matched)
+    folded = {p.folded for p in patterns if len(p.folded) >= 2} if not found else set()
     if folded:
         norm = normalize(text)
         for f in folded:
