@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,11 +23,13 @@ from indexer.models import TEXT_FIELDS
 from indexer.schema import FACET_FIELDS, SEARCH_FIELDS
 from indexer.store import IndexInfo, current_generation, open_index
 
+from .cache import ResultCache, request_key
 from .compile import plan
 from .highlight import snippet
 from .matching import B, Matcher
 from .models import Hit, SearchPage, SearchRequest
 from .query import And, Not, Or, Word, parse
+from .stats import counts
 from .synonyms import SynonymFile, SynonymTable, _key
 
 PlanUrl = Callable[[str, int | None], str | None]
@@ -123,7 +124,7 @@ class Engine:
     # -- search ----------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
-        key = (self._current().info.generation, self.synonyms.stamp(), _request_key(req))
+        key = (self._current().info.generation, self.synonyms.stamp(), request_key(req))
         cached = self._pages.get(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -240,27 +241,10 @@ class Engine:
         return out
 
     def stats(self) -> dict:
+        """Counts of records by year, policy and department, each by achievement category (cached)."""
         snap = self._current()
         if snap.stats_cache is None:
-            c = snap.columns
-
-            def crossed(name: str) -> dict[str, dict[str, int]]:
-                pairs = Counter(zip(c.codes[name].tolist(), c.codes["ach_cat"].tolist(), strict=True))
-                out: dict[str, dict[str, int]] = {}
-                for (a, b), k in sorted(pairs.items()):
-                    out.setdefault(c.values[name][a], {})[c.values["ach_cat"][b]] = k
-                return out
-
-            by_policy, by_department = crossed("policy"), crossed("department")
-            by_department = dict(sorted(by_department.items(), key=lambda kv: -sum(kv[1].values())))
-            snap.stats_cache = {
-                "records": snap.info.records,
-                "by_year": dict(sorted(crossed("year").items())),
-                "by_policy": {k: sum(v.values()) for k, v in by_policy.items()},
-                "by_department": {k: sum(v.values()) for k, v in by_department.items()},
-                "by_policy_achievement": by_policy,
-                "by_department_achievement": by_department,
-            }
+            snap.stats_cache = counts(snap.columns, snap.info.records)
         return snap.stats_cache
 
 
@@ -269,35 +253,6 @@ def _close_readers(readers: list[_Reader], lock: threading.Lock) -> None:
         for reader in readers:
             reader.searcher.close()
         readers.clear()
-
-
-class ResultCache:
-    """A small LRU of recent result pages, keyed by index generation, synonym file and request."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple, SearchPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> SearchPage | None:
-        with self._lock:
-            page = self._items.get(key)
-            if page is not None:
-                self._items.move_to_end(key)
-            return page
-
-    def put(self, key: tuple, page: SearchPage) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._items[key] = page
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-def _request_key(req: SearchRequest) -> tuple:
-    return (req.q, req.years, req.fields, tuple(sorted(req.filters.items())), req.page, req.per_page, req.sort,
-            req.synonyms, req.disabled_synonyms)
 
 
 def _allowed(cols: Columns, req: SearchRequest) -> np.ndarray | None:
