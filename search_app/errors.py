@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from indexer.models import PlansearchError
 
@@ -61,7 +61,12 @@ def init_app(app: Flask) -> None:
             message = "no such page or resource" if status == 404 else (exc.description or exc.name)
         else:
             message = _PAGE_MESSAGES.get(status, exc.description or exc.name)
-        return _respond(ApiError(status, _CODES.get(status, "http_error"), message))
+        response, code = _respond(ApiError(status, _CODES.get(status, "http_error"), message))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+            response = make_response(response, code)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        return response, code
 
     @app.errorhandler(PlansearchError)
     def library_error(exc: PlansearchError):

@@ -81,7 +81,7 @@ def openapi_document() -> dict:
     search_params = [
         _param("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
                "the query: words ANDed, OR, -word, \"phrase\"", required=True),
-        _param("year", {"type": "integer"}, "fiscal year, e.g. 2021", many=True),
+        _param("year", {"type": "integer", "minimum": 1900, "maximum": 2200}, "fiscal year, e.g. 2021", many=True),
         _param("field", {"type": "string", "enum": list(TEXT_FIELDS)}, "restrict matching to fields", many=True),
         *[_param(f, _STR, f"facet filter: exact {f} value", many=True) for f in FILTERS],
         _param("page", {"type": "integer", "minimum": 1}, "1-based page"),

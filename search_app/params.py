@@ -23,7 +23,7 @@ def _bad(parameter: str, message: str) -> ApiError:
 
 def _int(args: MultiDict, name: str, default: int, low: int, high: int, what: str) -> int:
     raw = args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw.strip())
@@ -57,11 +57,11 @@ def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest
     for f in fields:
         if f not in TEXT_FIELDS:
             raise _bad("field", f"field must be one of {', '.join(TEXT_FIELDS)}")
-    sort = args.get("sort") or "relevance"
+    sort = args.get("sort", "relevance")
     if sort not in SORTS:
         raise _bad("sort", f"sort must be one of {', '.join(SORTS)}")
     filters = {name: tuple(v for v in _many(args, name) if v) for name in FILTERS if args.getlist(name)}
-    synonyms = (args.get("synonyms") or "on").lower()
+    synonyms = args.get("synonyms", "on").lower()
     if synonyms not in ("on", "off"):
         raise _bad("synonyms", "synonyms must be on or off")
     return SearchRequest(
