@@ -69,7 +69,7 @@ class _Run:
 
 class Engine:
     def __init__(self, index_root: Path, synonyms: Path | None = None, plan_url: PlanUrl | None = None,
-                 snippet_chars: int = 120, result_cache: int = 256) -> None:
+                 snippet_chars: int = 120, result_cache: int = 256, timeout_ms: int = 0) -> None:
         self.index_root = Path(index_root)
         self.synonyms = SynonymFile(synonyms)
         self.plan_url = plan_url or (lambda dataset, page: None)
@@ -79,6 +79,7 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._pages = ResultCache(result_cache)
+        self.timeout_ms = timeout_ms
         self._readers: list[_Reader] = []  # every open reader, so they can be closed
         self._finalizer = weakref.finalize(self, _close_readers, self._readers, self._lock)
         self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
@@ -172,7 +173,8 @@ class Engine:
             return _Run(reader, p, np.zeros(0, dtype=np.int64), np.zeros(n), {}, empty)
         matcher = Matcher(n, lambda f, t: snap.terms.get(reader.searcher.reader(), f, t), snap.norms,
                           lambda d: self._texts(reader, d), fields, allowed,
-                          lambda f, ks, cands: self._runs(reader, f, ks, cands))
+                          lambda f, ks, cands: self._runs(reader, f, ks, cands),
+                          time.monotonic() + self.timeout_ms / 1000 if self.timeout_ms > 0 else None)
         m = matcher.evaluate(p.root)
         if allowed is not None:
             m.hit &= allowed

@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from indexer.models import PlansearchError
 
+from .matching import SearchTimeout
+from .query import QueryError
+
 log = logging.getLogger(__name__)
 
 
@@ -67,6 +70,11 @@ def init_app(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
         return response, code
+
+    @app.errorhandler(QueryError)
+    def query_error(exc: QueryError):
+        code = "query_too_expensive" if isinstance(exc, SearchTimeout) else "bad_query"
+        return _respond(ApiError(400, code, str(exc), "q"))
 
     @app.errorhandler(PlansearchError)
     def library_error(exc: PlansearchError):

@@ -9,6 +9,7 @@ gets a small score and is always ranked after the key matches.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from indexer.normalize import fold
 from indexer.schema import CHAR_FIELD, key_field, pair, pair_field
 
 from .compile import Alternative, And, Not, Or, PlanNode, WordPlan
+from .query import QueryError
 
 #: Field weights: title above evaluation and status, above plan, above metadata.
 FIELD_WEIGHTS: dict[str, float] = {
@@ -38,14 +40,20 @@ class Match:
     fields: dict[str, np.ndarray]  # per text field: bool[N], a positive word matched there
 
 
+class SearchTimeout(QueryError):
+    """The search would take longer than the configured limit."""
+
+
 class Matcher:
     """Evaluates plans for one index generation and one thread's reader."""
 
     def __init__(self, count: int, postings: Callable[[str, str], tuple[np.ndarray, np.ndarray]],
                  norms: dict[str, np.ndarray], texts: Callable[[int], dict], fields: Sequence[str],
                  allowed: np.ndarray | None,
-                 runs: Callable[[str, tuple[str, ...], np.ndarray], np.ndarray] | None = None) -> None:
+                 runs: Callable[[str, tuple[str, ...], np.ndarray], np.ndarray] | None = None,
+                 deadline: float | None = None) -> None:
         self.n = count
+        self.deadline = deadline  # time.monotonic() by which the evaluation must be done, or None
         self.postings = postings
         self.runs = runs  # (field, keys, candidates) → the candidates whose field has the keys in a row
         self.norms = norms
@@ -82,7 +90,12 @@ class Matcher:
                 fields[f] |= p.fields[f]
         return Match(hit, morph & hit, np.where(hit, score, 0.0), {f: m & hit for f, m in fields.items()})
 
+    def _check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise SearchTimeout("the search took too long; narrow it with more words, a phrase or filters")
+
     def _word(self, word: WordPlan) -> Match:
+        self._check_time()
         hit = np.zeros(self.n, dtype=bool)
         score = np.zeros(self.n)
         fields = {f: np.zeros(self.n, dtype=bool) for f in self.fields}
@@ -145,7 +158,9 @@ class Matcher:
         if self.allowed is not None:
             candidates = candidates[self.allowed[candidates]]
         idf = math.log(1 + (self.n - len(lists[0]) + 0.5) / (len(lists[0]) + 0.5))
-        for docnum in candidates[:MAX_VERIFY].tolist():
+        for n, docnum in enumerate(candidates[:MAX_VERIFY].tolist()):
+            if n % 64 == 0:
+                self._check_time()
             texts = self.texts(docnum)
             found = False
             for f in self.fields:

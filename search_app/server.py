@@ -24,6 +24,9 @@ from .service import ensure_index
 
 log = logging.getLogger(__name__)
 
+#: waitress refuses larger requests itself (no route takes a body; see MAX_CONTENT_LENGTH).
+LIMITS = {"max_request_body_size": 64 * 1024, "max_request_header_size": 64 * 1024}
+
 
 def _bound_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -46,7 +49,7 @@ def serve(settings: dict, host: str, port: int, workers: int = 1, quiet: bool = 
         engine = app.extensions["plansearch"]
         start_watcher(data_dir, index_dir, engine, watch)
         _announce(engine.info, host, port, 1)
-        waitress.serve(app, host=host, port=port, threads=threads, ident="plansearch", _quiet=quiet)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="plansearch", _quiet=quiet, **LIMITS)
         return
     sock = _bound_socket(host, port)
     children = []
@@ -55,7 +58,7 @@ def serve(settings: dict, host: str, port: int, workers: int = 1, quiet: bool = 
         if pid == 0:  # a worker: its own app, engine and readers
             try:
                 app = create_app({**settings, "HOST": host, "PORT": port, "BUILD_INDEX": False})
-                waitress.serve(app, sockets=[sock], threads=threads, ident="plansearch", _quiet=quiet)
+                waitress.serve(app, sockets=[sock], threads=threads, ident="plansearch", _quiet=quiet, **LIMITS)
             finally:
                 os._exit(0)
         children.append(pid)

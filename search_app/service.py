@@ -84,7 +84,8 @@ def make_engine(settings: dict) -> Engine:
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
     synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
     return Engine(index_dir, synonyms=synonyms, plan_url=plan_links(data_dir),
-                  snippet_chars=int(settings["SNIPPET_CHARS"]), result_cache=int(settings["RESULT_CACHE"]))
+                  snippet_chars=int(settings["SNIPPET_CHARS"]), result_cache=int(settings["RESULT_CACHE"]),
+                  timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]))
 
 
 class _Progress:

@@ -29,6 +29,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 1, "server processes sharing the port (POSIX; Python runs one thread at a time per process)"),
     Setting("PAGE_SIZE", 20, "results per page when a request does not say (1-100)"),
     Setting("SNIPPET_CHARS", 120, "about how many characters a highlighted snippet shows"),
+    Setting("SEARCH_TIMEOUT_MS", 3000, "longest a search may run before it is refused as too broad (0: no limit)"),
     Setting("RESULT_CACHE", 256, "how many recent result pages to keep in memory (0: none)"),
     Setting("WATCH_SECONDS", 5, "how often serve checks DATA_DIR for changed tables (0: never)"),
 )
