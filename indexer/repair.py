@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import combinations
 
 _ACHIEVEMENT = re.compile(
@@ -39,6 +40,7 @@ def is_prose(text: str) -> bool:
     return len(text) >= 25 or ("。" in text and len(text) >= 8)
 
 
+@lru_cache(maxsize=65536)  # the same cells are weighed in every layout tried
 def _fit(role: str, cell: str) -> int:
     """How well a cell fits a column role: positive fits, negative does not."""
     text = cell.strip()
@@ -68,13 +70,14 @@ def _score(roles: Sequence[str], cells: Sequence[str]) -> int:
     """How well cells fit their columns, once swapped 達成度/今後の実施計画 pairs are swapped back."""
     fits = [_fit(role, cell) for role, cell in zip(roles, cells, strict=False)]
     total = sum(fits)
-    for a, p in _year_pairs(roles):
+    for a, p in _year_pairs(tuple(roles)):
         if p < len(cells) and unswap(cells[a], cells[p]):  # the reader swaps these back after aligning
             total += _fit("achievement", cells[p]) + _fit("plan", cells[a]) - fits[a] - fits[p]
     return total
 
 
-def _year_pairs(roles: Sequence[str]) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)
+def _year_pairs(roles: tuple[str, ...]) -> list[tuple[int, int]]:
     """(achievement, plan) columns of each year: a plan column after its 達成度, before the next one."""
     pairs = []
     for a, role in enumerate(roles):
