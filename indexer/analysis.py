@@ -152,21 +152,19 @@ class BigramTokenizer(Tokenizer):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         norm = normalize(value)
         pos = start_pos
-        for start, end in word_runs(norm.text):
-            grams = [(i, i + 2) for i in range(start, end - 1)] or [(start, end)]
-            for s, e in grams:
-                t.text = norm.text[s:e]
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = t.text
-                if positions:
-                    t.pos = pos
-                if chars:
-                    a, b = norm.span(s, e)
-                    t.startchar, t.endchar = start_char + a, start_char + b
-                pos += 1
-                yield t
+        for s, e in gram_spans(norm.text):
+            t.text = norm.text[s:e]
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text
+            if positions:
+                t.pos = pos
+            if chars:
+                a, b = norm.span(s, e)
+                t.startchar, t.endchar = start_char + a, start_char + b
+            pos += 1
+            yield t
 
 
 _RUN = re.compile(r"[^\W_]+")
@@ -176,6 +174,15 @@ def word_runs(text: str) -> Iterator[tuple[int, int]]:
     """Spans of letters and digits (no spaces, punctuation or symbols)."""
     for m in _RUN.finditer(text):
         yield m.start(), m.end()
+
+
+def gram_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Overlapping two-character spans of each run of letters and digits (a lone character stands alone)."""
+    for start, end in word_runs(text):
+        if end - start < 2:
+            yield start, end
+        else:
+            yield from ((i, i + 2) for i in range(start, end - 1))
 
 
 def index_terms(text: str) -> tuple[list[str], array]:

@@ -12,7 +12,7 @@ from . import repair
 from .config import DataConfig, DatasetConfig, load_config
 from .headers import HeaderMap, YearColumns, header_score, is_year_band, map_header, merged_aliases
 from .models import Dataset, Measure, PlansearchError, ReadWarning, Source, TableError, YearEntry
-from .sources import TABLE_SUFFIXES, XLSX_SUFFIXES, RawRow, read_rows
+from .sources import XLSX_SUFFIXES, RawRow, read_rows, table_files
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
         if path.is_dir():
             config = load_config(path)
             try:
-                files = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
+                files = table_files(path)
             except OSError as exc:
                 raise PlansearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
             if not files:

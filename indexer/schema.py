@@ -15,10 +15,12 @@ cut without running the tokenizer again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from .achievement import category, year_changes
-from .analysis import index_terms, word_runs
+from .analysis import gram_spans, index_terms
 from .models import TEXT_FIELDS, Measure
 from .normalize import normalize
 
@@ -74,11 +76,17 @@ def analyse(text: str) -> tuple[list[str], bytes]:
 
 def char_bigrams(text: str) -> set[str]:
     folded = normalize(text).text
-    return {folded[i:i + 2] for s, e in word_runs(folded) for i in range(s, e - 1)}
+    return {folded[s:e] for s, e in gram_spans(folded) if e - s == 2}
 
 
-def meta_text(measure: Measure) -> str:
-    return "\n".join(t for t in (measure.policy, measure.item, measure.department, measure.section) if t)
+#: The measure fields searched together as ``meta``.
+META_KEYS = ("policy", "item", "department", "section")
+
+
+def meta_text(values: Mapping[str, str] | Measure) -> str:
+    """The ``meta`` text of a measure, or of a stored record (a mapping with the same keys)."""
+    get = values.get if isinstance(values, Mapping) else lambda k, d="": getattr(values, k)
+    return "\n".join(t for t in (get(k, "") for k in META_KEYS) if t)
 
 
 def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, object], dict]]:

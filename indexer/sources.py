@@ -35,6 +35,11 @@ class RawRow:
     cells: list[str]
 
 
+def table_files(folder: Path) -> list[Path]:
+    """The table files of a folder (by suffix), in name order."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
+
+
 def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
     """Rows of a table file with their 1-based line (or worksheet row) numbers."""
     name = str(path)

@@ -22,8 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """App factory: defaults, then ``PLANSEARCH_*`` environment, then ``config``."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
     settings = load_settings(config)
-    app.config.update(settings)
-    app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
+    app.config.update(settings)  # load_settings keeps every key of ``config`` too
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.ensure_ascii = False
     app.json.sort_keys = False

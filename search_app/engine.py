@@ -20,7 +20,7 @@ from whoosh import query as wq
 
 from indexer.arrays import Columns
 from indexer.models import TEXT_FIELDS
-from indexer.schema import FACET_FIELDS, SEARCH_FIELDS
+from indexer.schema import FACET_FIELDS, SEARCH_FIELDS, meta_text
 from indexer.store import IndexInfo, current_generation, open_index
 
 from .cache import ResultCache, request_key
@@ -193,8 +193,7 @@ class Engine:
 
     def _texts(self, reader: _Reader, docnum: int) -> dict:
         doc = self._doc(reader, docnum)
-        meta = "\n".join(doc[k] for k in ("policy", "item", "department", "section") if doc.get(k))
-        return {**{f: doc[f] for f in TEXT_FIELDS}, "meta": meta}
+        return {**{f: doc[f] for f in TEXT_FIELDS}, "meta": meta_text(doc)}
 
     def _hit(self, run: _Run, docnum: int) -> Hit:
         doc = self._doc(run.reader, docnum)

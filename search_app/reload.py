@@ -25,10 +25,7 @@ def check_once(data_dir: Path, index_dir: Path, engine: Engine | None) -> bool:
             return False
         log.info("data in %s changed: rebuilding the index", data_dir)
         _, info = build([data_dir], index_dir, keep_previous=True)
-    except PlansearchError as exc:
-        log.error("reload failed, still serving the previous index: %s", exc)
-        return False
-    except OSError as exc:
+    except (PlansearchError, OSError) as exc:
         log.error("reload failed, still serving the previous index: %s", exc)
         return False
     if engine is not None:

@@ -7,9 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from indexer import Dataset, PlansearchError, TableError, read_paths, read_table
+from indexer import Dataset, PlansearchError, TableError, read_paths, read_table, sources
 from indexer.config import load_config
-from indexer.sources import TABLE_SUFFIXES
 from indexer.store import IndexInfo, build_index, is_stale, previous_source
 
 from .engine import Engine, PlanUrl
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 def table_files(data_dir: Path) -> list[Path]:
     if not data_dir.is_dir():
         raise PlansearchError(f"{data_dir}: data folder not found")
-    return sorted(p for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+    return sources.table_files(data_dir)
 
 
 def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_progress: bool = False,
