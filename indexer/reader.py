@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 
 #: Rows searched for the header.
 HEADER_SEARCH_ROWS = 50
-_SPACE = " \t\r\n\u3000\xa0"
 _SECTION = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重点取組|施策|基本目標|目標)\s*([0-9０-９]+)")
 _ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
 _TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
@@ -78,7 +77,8 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
 
 
 def _clean(cell: str) -> str:
-    return cell.strip(_SPACE)
+    """A cell without the whitespace around it: spaces, full-width spaces, no-break spaces, tabs, form feeds …"""
+    return cell.strip()
 
 
 class _TableReader:
@@ -155,13 +155,27 @@ class _TableReader:
         seen_ids: dict[str, int] = {}
         title_col = header.static["title"]
         per_item: dict[tuple[int, int], int] = {}
+        unused: dict[str, tuple[int, str]] = {}  # heading rows no measure row has come under yet
+
+        def superseded(kind: str) -> None:  # a new policy ends the item too
+            for level in ("policy", "item") if kind == "policy" else ("item",):
+                if level in unused:
+                    self._warn_unused(*unused.pop(level))
+
+        def heading(kind: str, line: int, text: str) -> None:
+            superseded(kind)
+            unused[kind] = (line, text)
+
         for row in rows:
             cells = row.cells
             if not any(cells):
                 self.warn(row.line, "skipped a blank line")
                 continue
             if _is_header_repeat(cells, header):
-                self.warn(row.line, "skipped a repeated header row")
+                others = [c for c in cells if c and c not in header.names]
+                self.warn(row.line, "skipped a repeated header row" + (
+                    f"; its cells 「{'」「'.join(c[:40] for c in others)}」 are not column names and are not indexed"
+                    if others else ""))
                 continue
             filled = [i for i, c in enumerate(cells) if c]
             title_cell = cells[title_col] if title_col < len(cells) else ""
@@ -170,20 +184,26 @@ class _TableReader:
                     not title_cell or _SECTION.match(text) or _ITEM_NO.match(text)):
                 if _ITEM_NO.match(text) and not _SECTION.match(text):
                     item, item_no = text, _int(_ITEM_NO.match(text).group(1))
+                    heading("item", row.line, text)
                 else:
+                    # an unnumbered heading right under a numbered one that has no rows yet keeps its number
+                    renumber = not (policy_no and "policy" in unused)
+                    heading("policy", row.line, text)
                     policy, item, item_no = text, "", 0
                     m = _SECTION.match(text)
-                    policy_no = _int(m.group(2)) if m else policy_no + 1
+                    policy_no = _int(m.group(2)) if m else policy_no + renumber
                 continue
             cells = self._aligned(row, roles, empty_ratio, header)
             get = _getter(cells, header)
             if get("policy"):
                 if get("policy") != policy:
+                    superseded("policy")
                     policy = get("policy")
                     m = _SECTION.match(policy)
                     policy_no = _int(m.group(2)) if m else policy_no + 1
             if get("item"):
                 if get("item") != item:
+                    superseded("item")
                     item = get("item")
                     m = _ITEM_NO.match(item)
                     item_no = _int(m.group(1)) if m else item_no + 1
@@ -195,7 +215,9 @@ class _TableReader:
                 key = (policy_no, item_no)
                 per_item[key] = per_item.get(key, 0) + 1
                 number, title = f"x{per_item[key]}", title_cell
-                self.warn(row.line, f"measure 「{title_cell[:30]}」 has no number; numbered {number} by position")
+                self.warn(row.line, f"measure 「{title_cell[:30]}」 has no number; numbered {number} by position"
+                          if title_cell else f"the row has no {header.names[title_col]} (title); kept as an "
+                          f"untitled measure numbered {number} by position")
             measure_id = f"{self.config.slug}/{policy_no}-{item_no}-{number}"
             if measure_id in seen_ids:
                 seen_ids[measure_id] += 1
@@ -212,13 +234,19 @@ class _TableReader:
                           if not e.is_empty())
             extra = tuple((header.unknown.get(i, f"column {i + 1}"), c) for i, c in enumerate(cells)
                           if c and (i >= header.width or roles[i] == "extra"))
+            unused.clear()
             measures.append(Measure(
                 measure_id=measure_id, dataset=self.config.slug, number=number, title=title,
                 policy=policy, item=item, plan_page=int(page.group(1)) if page else None,
                 plan_page_text=page_text, department=get("department"), section=get("section"),
                 repost=get("repost"), source=Source(self.path.name, row.line), years=years, extra=extra,
             ))
+        for line, text in unused.values():
+            self._warn_unused(line, text)
         return measures
+
+    def _warn_unused(self, line: int, text: str) -> None:
+        self.warn(line, f"no measure row comes under the heading 「{text[:40]}」; it is not indexed")
 
     def _aligned(self, row: RawRow, roles: list[str], empty_ratio: list[float], header: HeaderMap) -> list[str]:
         cells = list(row.cells)

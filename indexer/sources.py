@@ -71,9 +71,14 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> str:
         except LookupError:
             raise TableError(name, f"unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
-            raise TableError(name, f"is not valid {encoding} (byte {exc.start})") from None
+            raise TableError(name, f"is not valid {encoding}: {_where(data, exc)}", _line(data, exc)) from None
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            exc.start += len(codecs.BOM_UTF8)
+            raise TableError(name, f"has a UTF-8 mark but is not valid UTF-8: {_where(data, exc)}",
+                             _line(data, exc)) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -81,12 +86,25 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> str:
             raise TableError(name, "has a UTF-16 mark but is not valid UTF-16") from None
     if b"\x00" in data:
         raise TableError(name, "looks binary (NUL bytes), not a TSV, CSV or XLSX table")
-    for candidate in ("utf-8", "cp932"):
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    raise TableError(name, "is neither UTF-8 nor Shift_JIS (CP932); pass --encoding")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        not_utf8 = exc
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError:
+        pass
+    raise TableError(name, f"is neither UTF-8 nor Shift_JIS (CP932): {_where(data, not_utf8)} is not UTF-8; "
+                     "fix it or pass --encoding", _line(data, not_utf8))
+
+
+def _line(data: bytes, exc: UnicodeDecodeError) -> int:
+    return data.count(b"\n", 0, exc.start) + 1
+
+
+def _where(data: bytes, exc: UnicodeDecodeError) -> str:
+    """The first undecodable bytes, as hex (the line goes in the error's ``file:line``)."""
+    return f"byte {exc.start} (0x{data[exc.start:exc.start + 4].hex()})"
 
 
 def _delimiter(path: Path, text: str) -> str:

@@ -13,8 +13,6 @@ from pathlib import Path
 from indexer import Dataset, Record
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "koganei_jisatsu_taisaku_r2_r3.tsv"
-#: What the reader trims around a cell (stray spaces, full-width spaces, no-break spaces).
-SPACE = " \t\r\n\u3000\xa0"
 _NUMBERED = re.compile(r"([0-9０-９]+)[\s\u3000.．、)）]+(.*)", re.S)
 
 
@@ -65,25 +63,28 @@ def unaccounted(ds: Dataset, rows: list[list[str]]) -> dict[str, object]:
 
     Every non-empty cell (trimmed) must land in exactly one field of one record or
     of its measure (title cells as ``<number> <title>``), in the header or in the
-    preamble. Policies and items repeat across measures by design: each must be a
-    source cell, and the cells naming them are accounted for by them. An empty
-    result means nothing was lost and nothing was made up.
+    preamble. Policies, items and header names repeat by design (an item cell on
+    every row, a header repeated down a long table): each policy and item must be
+    a source cell, and every cell naming one, or naming a column, is accounted for
+    by it. An empty result means nothing was lost and nothing was made up.
     """
-    source = Counter(c.strip(SPACE) for row in rows for c in row if c.strip(SPACE))
+    source = Counter(c.strip() for row in rows for c in row if c.strip())  # as the reader trims
     groups = {g for m in ds.measures for g in (m.policy, m.item) if g}
     problems: dict[str, object] = {}
     invented_groups = sorted(g for g in groups if g not in source)
-    for g in groups:
-        source.pop(g, None)
     titles_not_found = []
     for m in ds.measures:
+        if not m.title and m.number.startswith("x"):
+            continue  # a row without a title cell: kept as an untitled measure
         cell = next((c for c in source if source[c] and _is_title_cell(c, m.number, m.title)), None)
         if cell is None:
             titles_not_found.append(m.measure_id)
         else:
             source[cell] -= 1
     fields = field_values(ds)
-    lost, invented = source - fields, fields - source
+    repeated = groups | set(ds.header)
+    lost = Counter({c: n for c, n in (source - fields).items() if c not in repeated})
+    invented = fields - source
     for name, value in (("lost", lost), ("invented", invented), ("invented policies/items", invented_groups),
                         ("titles not found", titles_not_found)):
         if value:
@@ -109,3 +110,11 @@ def clean_rows(bundled_rows: list[list[str]]) -> tuple[list[list[str]], list[int
         rows.append(row)
         lines.append(line)
     return rows, lines
+
+
+def unreported(ds: Dataset, rows: list[list[str]]) -> dict[str, object]:
+    """``unaccounted`` less the cells a warning quotes: what was dropped silently or made up."""
+    problems = unaccounted(ds, rows)
+    said = " ".join(w.message for w in ds.warnings)
+    silent = {c: n for c, n in problems.pop("lost", {}).items() if f"「{c[:20]}" not in said}
+    return {**problems, "lost": silent} if silent else problems

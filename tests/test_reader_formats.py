@@ -157,8 +157,8 @@ def test_encoding_override(bundled, bundled_rows, tmp_path, encoding, saved_as):
 
 #: (file's encoding, encoding asked for, what the error says)
 WRONG_ENCODINGS = [
-    ("cp932", "utf-8", "is not valid utf-8 (byte "),
-    ("utf-8", "cp932", "is not valid cp932 (byte "),
+    ("cp932", "utf-8", "is not valid utf-8: byte "),
+    ("utf-8", "cp932", "is not valid cp932: byte "),
     ("utf-8", "latin-1", "no recognizable header row when decoded as latin-1, as asked"),
     ("utf-8", "utf-16", "no recognizable header row when decoded as utf-16, as asked"),
     ("utf-8", "klingon", "unknown encoding 'klingon'"),
@@ -171,7 +171,7 @@ def test_wrong_encoding_override(bundled_rows, tmp_path, saved_as, asked, says):
     path.write_bytes(to_tsv(bundled_rows).encode(saved_as))
     with pytest.raises(TableError) as caught:
         read_table(path, encoding=asked)
-    assert str(caught.value).startswith(f"{path}: ")
+    assert str(caught.value).startswith(f"{path}:")
     assert says in str(caught.value)
     with pytest.raises(TableError, match="as asked|is not valid|unknown encoding"):
         read_paths([tmp_path], encoding=asked)
