@@ -149,18 +149,26 @@ def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
     return False
 
 
-#: What openpyxl raises on a damaged workbook (XML parse errors are SyntaxErrors, with or without lxml).
-_BROKEN_XLSX = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError)
+#: A workbook's files, unpacked, may not exceed this (a small .xlsx can unpack to gigabytes).
+MAX_XLSX_UNPACKED_BYTES = 16 * MAX_FILE_BYTES
 
 
 def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
     import openpyxl  # imported here: only workbooks need it
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged workbook fails in zipfile, zlib, the XML parser or openpyxl, each with its own
+    # exceptions (BadZipFile, zlib.error, NotImplementedError, KeyError, SyntaxError …): any of
+    # them means the workbook cannot be read, and is reported as such.
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())  # zipfile reads no further
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise TableError(name, f"unpacks to {unpacked:,} bytes; the limit is {MAX_XLSX_UNPACKED_BYTES:,}")
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (*_BROKEN_XLSX, InvalidFileException) as exc:
-        raise TableError(name, f"is not a readable .xlsx workbook ({exc})") from None
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise TableError(name, f"is not a readable .xlsx workbook ({_reason(exc)})") from None
     n = 0
     try:
         if sheet is not None and sheet not in book.sheetnames:
@@ -171,10 +179,18 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
                 raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
             texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
             yield RawRow(n, _checked(name, n, texts))
-    except _BROKEN_XLSX as exc:  # a sheet's XML is parsed as it is read
-        raise TableError(name, f"is not a readable .xlsx workbook ({exc})", n + 1) from None
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read
+        raise TableError(name, f"is not a readable .xlsx workbook ({_reason(exc)})", n + 1) from None
     finally:
         book.close()
+
+
+def _reason(exc: Exception) -> str:
+    """An exception as one short line."""
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _cell_text(value: object, number_format: str | None = None) -> str:

@@ -5,10 +5,15 @@ Not a test module: the tests import it (pytest puts ``tests/`` on ``sys.path``).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+
+import openpyxl
 
 from indexer import Dataset, Record
 
@@ -23,6 +28,31 @@ def tsv_rows(text: str) -> list[list[str]]:
 
 def to_tsv(rows: list[list[str]]) -> str:
     return "\n".join("\t".join(row) for row in rows)
+
+
+def csv_text(rows: list[list[str]], quoting: int = csv.QUOTE_MINIMAL, newline: str = "\n") -> str:
+    out = io.StringIO()
+    csv.writer(out, quoting=quoting, lineterminator=newline).writerows(rows)
+    return out.getvalue()
+
+
+def padded(rows: list[list[str]]) -> list[list[str]]:
+    """Rows as Excel saves them: every row as wide as the widest, short ones filled with empty cells."""
+    width = max(len(r) for r in rows)
+    return [r + [""] * (width - len(r)) if r else [] for r in rows]
+
+
+def save_xlsx(path: Path, rows: list[list[str]], above: Sequence[list[str]] = (), sheet: str | None = None) -> Path:
+    book = openpyxl.Workbook()
+    ws = book.active
+    if sheet:
+        ws.title = "表紙"
+        ws.append(["この表は進捗状況の一覧です"])
+        ws = book.create_sheet(sheet)
+    for row in [*above, *rows]:
+        ws.append(row)
+    book.save(path)
+    return path
 
 
 def record_dicts(ds: Dataset | list[Record], drop: tuple[str, ...] = ("source",)) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from indexer import PlansearchError, TableError, read_paths, read_table
+from indexer import PlansearchError, TableError, read_paths, read_table, sources
 
 HEADER = "計画における項目\t実施内容\t担当課\t令和2年度実施状況\t評価\t達成度"
 ROW = "(1) 学校における支援\t1 いじめ防止対策\t指導室\t年3回授業を実施した。\t早期発見に取り組めた。\t実施"
@@ -28,6 +28,27 @@ def workbook(damage: dict[str, bytes] | None = None) -> bytes:
         for item in zin.infolist():
             zout.writestr(item, damage.get(item.filename, zin.read(item.filename)))
     return damaged.getvalue()
+
+
+def repacked(data: bytes, member: str, edit) -> bytes:
+    """The workbook with ``edit(raw bytes of the file)`` applied to one member's stored record."""
+    raw = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo(member)
+    edit(raw, info)
+    return bytes(raw)
+
+
+def _garbled_deflate(raw: bytearray, info: zipfile.ZipInfo) -> None:
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + 8:start + 24] = b"\xff" * 16
+
+
+def _unknown_compression(raw: bytearray, info: zipfile.ZipInfo) -> None:
+    raw[info.header_offset + 8:info.header_offset + 10] = (99).to_bytes(2, "little")  # AES: zipfile cannot
+    central = raw.rindex(info.filename.encode()) - 46  # its central directory entry
+    assert raw[central:central + 4] == b"PK\x01\x02"
+    raw[central + 10:central + 12] = (99).to_bytes(2, "little")
 
 
 #: (file name, its bytes, what the error says, the line it names or None)
@@ -55,6 +76,10 @@ BAD_FILES = [
     ("broken_sheet.xlsx", workbook({"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c"}),
      "is not a readable .xlsx workbook", None),
     ("broken_book.xlsx", workbook({"xl/workbook.xml": b"garbage"}), "is not a readable .xlsx workbook", None),
+    ("garbled_deflate.xlsx", repacked(workbook(), "xl/workbook.xml", _garbled_deflate),
+     "is not a readable .xlsx workbook", None),
+    ("unknown_compression.xlsx", repacked(workbook(), "xl/workbook.xml", _unknown_compression),
+     "is not a readable .xlsx workbook (NotImplementedError: That compression method is not supported)", None),
     ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "is an old .xls workbook", None),
 ]
 
@@ -83,6 +108,16 @@ def test_bad_file(tmp_path, name, data, says, line):
     assert says in str(error)
     assert str(error_of(lambda: read_paths([path]))) == str(error)
     assert str(error_of(lambda: read_paths([tmp_path]))) == str(error) or name.endswith(".xls")
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_XLSX_UNPACKED_BYTES", 1_000_000)
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(workbook())
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/media/padding.bin", bytes(1_000_000), zipfile.ZIP_DEFLATED)
+    with pytest.raises(TableError, match=r"bomb\.xlsx: unpacks to [0-9,]+ bytes; the limit is 1,000,000"):
+        read_table(path)
 
 
 def test_missing_file(tmp_path):

@@ -8,42 +8,14 @@ line numbers, where a workbook gets a title row).
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Sequence
-from pathlib import Path
 
 import openpyxl
 import pytest
-from table_tools import record_dicts, to_tsv, tsv_rows, unaccounted, without_file
+from table_tools import csv_text, padded, record_dicts, save_xlsx, to_tsv, tsv_rows, unaccounted, without_file
 
 from indexer import TableError, read_paths, read_table
 
 TITLE = "小金井市自殺総合対策計画 令和2・3年度 進捗状況"
-
-
-def csv_text(rows: list[list[str]], quoting: int = csv.QUOTE_MINIMAL, newline: str = "\n") -> str:
-    out = io.StringIO()
-    csv.writer(out, quoting=quoting, lineterminator=newline).writerows(rows)
-    return out.getvalue()
-
-
-def padded(rows: list[list[str]]) -> list[list[str]]:
-    """Rows as Excel saves them: every row as wide as the widest, short ones filled with empty cells."""
-    width = max(len(r) for r in rows)
-    return [r + [""] * (width - len(r)) if r else [] for r in rows]
-
-
-def save_xlsx(path: Path, rows: list[list[str]], above: Sequence[list[str]] = (), sheet: str | None = None) -> Path:
-    book = openpyxl.Workbook()
-    ws = book.active
-    if sheet:
-        ws.title = "表紙"
-        ws.append(["この表は進捗状況の一覧です"])
-        ws = book.create_sheet(sheet)
-    for row in [*above, *rows]:
-        ws.append(row)
-    book.save(path)
-    return path
 
 
 #: file name → bytes of the bundled table saved that way

@@ -3,22 +3,22 @@
 Hypothesis drops, duplicates, swaps and empties cells, cuts rows short or
 makes them too long, drops and repeats whole rows, writes random text into
 cells (tabs, newlines, quotes, control characters, emoji …) and flips random
-bytes of the file. Whatever comes out, the reader either refuses the file with
+bytes of the file, which is saved as TSV, CSV, Excel's CSV or XLSX in UTF-8,
+UTF-16, Shift_JIS or EUC-JP. Whatever comes out, the reader either refuses the file with
 one error naming it, or reads it so that every non-empty cell is in some field
 (or quoted in a warning) and no value is made up.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from table_tools import to_tsv, unreported
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from table_tools import csv_text, padded, save_xlsx, to_tsv, unreported
 
 from indexer import TableError, read_table
 from indexer.sources import read_rows
@@ -68,15 +68,22 @@ fraction = st.floats(0, 1, exclude_max=True, allow_nan=False)
 mangles = st.builds(Mangle, st.sampled_from(KINDS), fraction, fraction, fraction, NASTY)
 
 
-def written(rows: list[list[str]], fmt: str) -> str:
+#: (format, encoding): how an office saves the table; EUC-JP is read by no detection and must be refused.
+SAVED = [("tsv", "utf-8"), ("tsv", "utf-8-sig"), ("tsv", "utf-16"), ("tsv", "cp932"), ("tsv", "euc-jp"),
+         ("csv", "utf-8"), ("csv", "cp932"), ("excel", "utf-8-sig"), ("xlsx", None)]
+
+
+def saved(rows: list[list[str]], fmt: str, encoding: str | None, path: Path) -> Path:
+    """Save the rows the way ``fmt`` says; characters the encoding cannot hold become ``?``."""
+    if fmt == "xlsx":  # a worksheet cannot hold control characters: Excel users cannot type them either
+        return save_xlsx(path.with_suffix(".xlsx"), [[ILLEGAL_CHARACTERS_RE.sub("", c) for c in r] for r in rows])
     if fmt == "tsv":
-        return to_tsv(rows)
-    if fmt == "excel":  # Excel saves every row as wide as the widest
-        width = max(map(len, rows))
-        rows = [r + [""] * (width - len(r)) for r in rows]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n" if fmt == "excel" else "\n").writerows(rows)
-    return out.getvalue()
+        text = to_tsv(rows)
+    else:  # Excel saves every row as wide as the widest, with CRLF
+        text = csv_text(padded(rows), newline="\r\n") if fmt == "excel" else csv_text(rows)
+    path = path.with_suffix(".tsv" if fmt == "tsv" else ".csv")
+    path.write_bytes(text.encode(encoding, errors="replace"))
+    return path
 
 
 def check_read(path: Path) -> None:
@@ -99,23 +106,24 @@ def workdir(tmp_path_factory) -> Path:
 
 def test_mangled_tables_are_read_or_refused(bundled_rows, workdir):
     @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(mangles, min_size=1, max_size=5), st.sampled_from(["tsv", "csv", "excel"]),
+    @given(st.lists(mangles, min_size=1, max_size=5), st.sampled_from(SAVED),
            st.lists(st.tuples(fraction, st.integers(0, 255)), max_size=3))
     # a heading row split in two by a newline: the first half heads no measure row
-    @example([Mangle("text", 24 / 34, 0, 0.3, "😀\n")], "tsv", [])
+    @example([Mangle("text", 24 / 34, 0, 0.3, "😀\n")], ("tsv", "utf-8"), [])
     # the header row repeated, and a policy row followed by another heading
-    @example([Mangle("repeat row", 2 / 34, 0, 0, "x"), Mangle("text", 20 / 34, 0.7, 0, "\t\n№")], "csv", [])
+    @example([Mangle("repeat row", 2 / 34, 0, 0, "x"), Mangle("text", 20 / 34, 0.7, 0, "\t\n№")], ("csv", "cp932"), [])
     # a row without its title cell
-    @example([Mangle("drop", 19 / 34, 1 / 13, 0, "x")], "excel", [])
-    def run(mangled: list[Mangle], fmt: str, flips: list[tuple[float, int]]) -> None:
+    @example([Mangle("drop", 19 / 34, 1 / 13, 0, "x")], ("excel", "utf-8-sig"), [])
+    # a form feed after a row: whitespace, trimmed like a space
+    @example([Mangle("extend", 10 / 34, 0, 0, "\x0c")], ("xlsx", None), [])
+    def run(mangled: list[Mangle], how: tuple[str, str | None], flips: list[tuple[float, int]]) -> None:
         rows = [list(r) for r in bundled_rows]
         for mangle in mangled:
             mangle.apply(rows)
-        data = bytearray(written(rows, fmt).encode("utf-8"))
+        path = saved(rows, *how, workdir / "mangled")
+        data = bytearray(path.read_bytes())
         for where, byte in flips:
-            if data:
-                data[int(where * len(data))] = byte
-        path = workdir / f"mangled.{'tsv' if fmt == 'tsv' else 'csv'}"
+            data[int(where * len(data))] = byte
         path.write_bytes(bytes(data))
         check_read(path)
 
@@ -165,8 +173,7 @@ MANGLED = [
 def test_mangled_example(bundled_rows, bundled, workdir, name, edit, line, says, measure_id, title):
     rows = [list(r) for r in bundled_rows]
     edit(rows)
-    path = workdir / "mangled.tsv"
-    path.write_text(to_tsv(rows), encoding="utf-8")
+    path = saved(rows, "tsv", "utf-8", workdir / "mangled")
     ds = read_table(path)
     assert unreported(ds, [r.cells for r in read_rows(path)]) == {}
     new = {str(w).split(": ", 1)[1] for w in ds.warnings} - {str(w).split(": ", 1)[1] for w in bundled.warnings}
