@@ -38,14 +38,15 @@ def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: d
     return _TableReader(path, config, alias_pairs, encoding).read(rows)
 
 
-Fallback = Callable[[Path, TableError], Dataset]
+Fallback = Callable[[Path, TableError], Dataset | None]
 
 
 def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
                fallback: Fallback | None = None) -> list[Dataset]:
     """Read every table named, reading each folder's tables and its ``plansearch.toml``.
 
-    ``fallback(file, error)``, if given, is asked for a dataset when a table cannot be read (it may re-raise).
+    ``fallback(file, error)``, if given, is asked for a dataset when a table cannot be read: it may return one
+    (an earlier version), return ``None`` to leave the table out, or re-raise.
     """
     datasets: dict[str, Dataset] = {}
     for path in (Path(p) for p in paths):
@@ -67,6 +68,8 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
                 if fallback is None:
                     raise
                 ds = fallback(file, exc)
+                if ds is None:
+                    continue
             if ds.slug in datasets:
                 raise PlansearchError(
                     f"{file}: dataset id {ds.slug!r} is also used by {datasets[ds.slug].path}; "

@@ -28,22 +28,28 @@ def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_
     """Read the tables and build a new index generation from them.
 
     With ``keep_previous`` (a reload), a table that cannot be read is replaced by the version the live index
-    was built from, and the error is appended to ``errors``; without one, the error is raised.
+    was built from, or left out if it has none (a new table), and the error is appended to ``errors``; without
+    ``keep_previous``, the error is raised.
     """
 
-    def fallback(file: Path, exc: TableError) -> Dataset:
-        old = previous_source(index_dir, file.name) if keep_previous else None
-        if old is None:
+    def fallback(file: Path, exc: TableError) -> Dataset | None:
+        if not keep_previous:
             raise exc
-        config = load_config(file.parent)
-        ds = read_table(old, config.for_file(file), config.header_aliases, encoding)
-        message = f"{exc}; still serving the previous version of dataset {ds.slug!r}"
+        old = previous_source(index_dir, file.name)
+        if old is None:
+            ds, message = None, f"{exc}; the table is not indexed until it can be read"
+        else:
+            config = load_config(file.parent)
+            ds = read_table(old, config.for_file(file), config.header_aliases, encoding)
+            message = f"{exc}; still serving the previous version of dataset {ds.slug!r}"
         log.error("%s", message)
         if errors is not None:
             errors.append(message)
         return ds
 
     datasets = read_paths(paths, encoding=encoding, fallback=fallback)
+    if not datasets:
+        raise PlansearchError("no table could be read; the index is left as it was")
     seen = [f for p in paths for f in (table_files(p) if p.is_dir() else [p])]
     progress = _Progress() if show_progress else None
     info = build_index(datasets, index_dir, progress=progress, wait=wait, seen=seen)

@@ -75,6 +75,30 @@ def test_index_reload_reports_the_bad_table_and_builds_the_rest(two_cities, caps
     assert "Traceback" not in err
 
 
+def test_a_new_bad_table_is_left_out_and_the_others_are_indexed(two_cities, caplog):
+    data, index = two_cities
+    engine = Engine(index)
+    (data / "fuchu_jisatsu_taisaku.csv").write_bytes("実施内容,担当課\n".encode() + b"\x93\xfa\xff\n")
+    assert check_once(data, index, engine) is True  # the new table is added: a rebuild without it
+    assert engine.info.records == 100
+    assert any("fuchu_jisatsu_taisaku.csv:2: is neither UTF-8 nor Shift_JIS" in r.message
+               and "not indexed until it can be read" in r.message for r in caplog.records)
+    assert check_once(data, index, engine) is False  # nothing changed since: no rebuild loop
+    (data / "fuchu_jisatsu_taisaku.csv").write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+    _touch_later(data / "fuchu_jisatsu_taisaku.csv")
+    assert check_once(data, index, engine) is True
+    assert engine.info.records == 150
+
+
+def test_a_reload_that_can_read_no_table_changes_nothing(tmp_path, caplog):
+    data, index = tmp_path / "data", tmp_path / "index"
+    data.mkdir()
+    (data / "broken.tsv").write_text("not a table at all\n", encoding="utf-8")
+    assert check_once(data, index, None) is False
+    assert not index.exists() or not any(index.glob("gen-*"))
+    assert any("no table could be read" in r.message for r in caplog.records)
+
+
 def test_index_without_reload_refuses_a_bad_table(two_cities, capsys):
     data, index = two_cities
     before = sorted(p.name for p in index.iterdir())
