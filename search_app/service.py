@@ -9,7 +9,7 @@ from pathlib import Path
 
 from indexer import Dataset, PlansearchError, TableError, read_paths, read_table, sources
 from indexer.config import load_config
-from indexer.store import IndexInfo, build_index, is_stale, previous_source
+from indexer.store import IndexInfo, build_index, current_generation, is_stale, previous_source
 
 from .engine import Engine, PlanUrl
 
@@ -59,12 +59,23 @@ def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_
 
 
 def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
-    """Build the index if it is missing, outdated or older than the tables; else do nothing."""
-    if is_stale(index_dir, table_files(data_dir)):
-        log.info("index %s is missing or older than %s: building", index_dir, data_dir)
-        _, info = build([data_dir], index_dir, wait=True)
-        return info
-    return None
+    """Build the index if it is missing, outdated or older than the tables; else do nothing.
+
+    As in a reload, a table that cannot be read keeps the version the index was built from, or is left out, and
+    the error is logged: a service restarted unattended comes up with what can be read. When no table can be
+    read, an index already there is served as it is; with none, the error is raised.
+    """
+    if not is_stale(index_dir, table_files(data_dir)):
+        return None
+    log.info("index %s is missing or older than %s: building", index_dir, data_dir)
+    try:
+        _, info = build([data_dir], index_dir, wait=True, keep_previous=True)
+    except PlansearchError as exc:
+        if current_generation(index_dir) is None:
+            raise
+        log.error("%s; serving the index there is", exc)
+        return None
+    return info
 
 
 def plan_links(data_dir: Path) -> PlanUrl:

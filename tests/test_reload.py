@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer import PlansearchError
 from search_app import create_app
 from search_app.cli import main
 from search_app.engine import Engine
@@ -97,6 +98,27 @@ def test_a_reload_that_can_read_no_table_changes_nothing(tmp_path, caplog):
     assert check_once(data, index, None) is False
     assert not index.exists() or not any(index.glob("gen-*"))
     assert any("no table could be read" in r.message for r in caplog.records)
+
+
+def test_a_restart_comes_up_with_the_tables_it_can_read(two_cities, caplog):
+    data, index = two_cities
+    (data / OTHER).write_text("not a table at all\n", encoding="utf-8")
+    _touch_later(data / OTHER)
+    info = ensure_index(data, index)  # what serve does on start
+    assert info is not None and info.records == 100
+    assert title(Engine(index), "tama") == "もくせい教室の設置"  # the last good version of the broken table
+    shutil.rmtree(index)
+    info = ensure_index(data, index)  # a first run: the broken table is left out
+    assert info is not None and info.records == 50
+    assert any("not indexed until it can be read" in r.message for r in caplog.records)
+
+
+def test_a_first_run_with_no_readable_table_fails_clearly(tmp_path):
+    data, index = tmp_path / "data", tmp_path / "index"
+    data.mkdir()
+    (data / "broken.tsv").write_text("not a table at all\n", encoding="utf-8")
+    with pytest.raises(PlansearchError, match="no table could be read"):
+        ensure_index(data, index)
 
 
 def test_index_without_reload_refuses_a_bad_table(two_cities, capsys):
