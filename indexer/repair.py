@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import combinations
+from itertools import accumulate, combinations
 
 _ACHIEVEMENT = re.compile(
     r"^\s*[0-9.]+\s*[%％]"
@@ -103,11 +104,9 @@ def realign(
     if missing > 2:  # too many layouts to weigh: the cells were cut off at the end
         return cells + [""] * missing, f"{len(cells)} cells for {width} columns; padded the end with empty cells"
     best: tuple[float, tuple[int, ...]] | None = None
+    score_of = _insertion_scorer(cells, tuple(roles), missing)
     for positions in combinations(range(width), missing):
-        row = list(cells)
-        for pos in positions:
-            row.insert(pos, "")
-        score = _score(roles, row) + sum(empty_ratio[p] for p in positions) * 0.5
+        score = score_of(positions) + sum(empty_ratio[p] for p in positions) * 0.5
         if best is None or score > best[0]:
             best = (score, positions)
     assert best is not None
@@ -119,6 +118,46 @@ def realign(
         f"{len(cells)} cells for {width} columns; inserted an empty {where} cell, "
         "moving the cells after it one column right"
     )
+
+
+def _insertion_scorer(cells: Sequence[str], roles: tuple[str, ...], missing: int):
+    """``score(positions)``: ``_score`` of the row with empty cells inserted at ``positions``, in O(missing).
+
+    A cell left of the first insertion keeps its column, one between the first and the second moves one
+    column right, and so on: the fits of each shift are summed once into prefix sums, so a layout costs a
+    few lookups instead of weighing every cell again.
+    """
+    width = len(roles)
+    shifted = [[_fit(roles[i], cells[i - s]) if 0 <= i - s < len(cells) else 0 for i in range(width)]
+               for s in range(missing + 1)]
+    prefix = [list(accumulate(row, initial=0)) for row in shifted]
+    empty = [_fit(role, "") for role in roles]
+    # a swapped 達成度/今後の実施計画 pair counts as swapped back, as in _score; what that adds depends only on
+    # how far each of the pair's cells has moved
+    swaps = []
+    for a, p in _year_pairs(roles):
+        adjust = {}
+        for sa in range(missing + 1):
+            for sp in range(sa, missing + 1):
+                if 0 <= a - sa < len(cells) and 0 <= p - sp < len(cells) and unswap(cells[a - sa], cells[p - sp]):
+                    cell_a, cell_p = cells[a - sa], cells[p - sp]
+                    adjust[sa, sp] = (_fit("achievement", cell_p) + _fit("plan", cell_a)
+                                      - shifted[sa][a] - shifted[sp][p])
+        if adjust:
+            swaps.append((a, p, adjust))
+
+    def score(positions: tuple[int, ...]) -> int:
+        total, start = 0, 0
+        for s, pos in enumerate(positions):
+            total += prefix[s][pos] - prefix[s][start] + empty[pos]
+            start = pos + 1
+        total += prefix[missing][width] - prefix[missing][start]
+        for a, p, adjust in swaps:
+            if a not in positions and p not in positions:  # an inserted empty cell is never swapped
+                total += adjust.get((bisect_left(positions, a), bisect_left(positions, p)), 0)
+        return total
+
+    return score
 
 
 #: How much better a padded row must fit once moved right before it is moved.
