@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench import corpus, run
+from bench import corpus, reader, run
 
 
 @pytest.fixture()
@@ -32,3 +32,11 @@ def test_harness_measures_a_tiny_corpus(tiny_cache, tmp_path):
 def test_percentile():
     assert run.percentile([1, 2, 3, 4], 50) == 2.5
     assert run.percentile([5], 99) == 5
+
+
+def test_reader_benchmark_reads_the_messy_table_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "CACHE_DIR", tmp_path)
+    body = len(reader.BUNDLED.read_text(encoding="utf-8").split("\n")) - 3  # rows under the header
+    result = reader.run(2 * body)  # the bundled table's body twice
+    for fmt in ("tsv", "excel_csv"):
+        assert result[fmt]["measures"] == 50 and result[fmt]["rows_per_s"] > 0
