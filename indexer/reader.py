@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from . import repair
 from .config import DataConfig, DatasetConfig, load_config
-from .headers import HeaderMap, YearColumns, header_score, is_year_band, map_header, merged_aliases
-from .models import Dataset, Measure, PlansearchError, ReadWarning, Source, TableError, YearEntry
+from .headers import header_score, is_year_band, map_header, merged_aliases
+from .measures import read_measures
+from .models import Dataset, PlansearchError, ReadWarning, TableError
 from .sources import XLSX_SUFFIXES, RawRow, read_rows, table_files
 
 log = logging.getLogger(__name__)
 
 #: Rows searched for the header.
 HEADER_SEARCH_ROWS = 50
-_SECTION = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重点取組|施策|基本目標|目標)\s*([0-9０-９]+)")
-_ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
-_TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
-_PAGE_NO = re.compile(r"([0-9]+)")
 
 
 def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: dict | None = None,
@@ -121,7 +115,7 @@ class _TableReader:
         titles = [c for r in title_rows for c in r.cells if c]
         if titles:
             self.warn(trimmed[0].line, f"skipped {len(titles)} title cell(s) above the header: 「{titles[0][:40]}」")
-        measures = self._measures(header, trimmed[head + 1:])
+        measures = read_measures(trimmed[head + 1:], header, self.config.slug, self.path.name, self.warn)
         if not measures:
             raise TableError(self.name, "has a header but no measure rows", header.line)
         log.info("read %s: %d measures, %d warnings", self.name, len(measures), len(self.warnings))
@@ -142,155 +136,3 @@ class _TableReader:
             raise TableError(self.name, "no recognizable header row (expected columns such as 実施内容, "
                              "担当課, 令和N年度実施状況); add the names to [header_aliases] in plansearch.toml")
         return best
-
-    def _roles(self, header: HeaderMap) -> list[str]:
-        roles = ["extra"] * header.width
-        for col, role in header.role_of.items():
-            roles[col] = role.split("@")[0]
-        return roles
-
-    def _measures(self, header: HeaderMap, rows: Sequence[RawRow]) -> list[Measure]:
-        roles = self._roles(header)
-        full = [r.cells for r in rows if len(r.cells) == header.width and any(r.cells)]
-        empty_ratio = [sum(1 for c in full if not c[i]) / len(full) if full else 0.0 for i in range(header.width)]
-        policy, policy_no, item, item_no = "", 0, "", 0
-        measures: list[Measure] = []
-        seen_ids: dict[str, int] = {}
-        title_col = header.static["title"]
-        per_item: dict[tuple[int, int], int] = {}
-        unused: dict[str, tuple[int, str]] = {}  # heading rows no measure row has come under yet
-
-        def superseded(kind: str) -> None:  # a new policy ends the item too
-            for level in ("policy", "item") if kind == "policy" else ("item",):
-                if level in unused:
-                    self._warn_unused(*unused.pop(level))
-
-        def heading(kind: str, line: int, text: str) -> None:
-            superseded(kind)
-            unused[kind] = (line, text)
-
-        for row in rows:
-            cells = row.cells
-            if not any(cells):
-                self.warn(row.line, "skipped a blank line")
-                continue
-            if _is_header_repeat(cells, header):
-                others = [c for c in cells if c and c not in header.names]
-                self.warn(row.line, "skipped a repeated header row" + (
-                    f"; its cells 「{'」「'.join(c[:40] for c in others)}」 are not column names and are not indexed"
-                    if others else ""))
-                continue
-            filled = [i for i, c in enumerate(cells) if c]
-            title_cell = cells[title_col] if title_col < len(cells) else ""
-            text = cells[filled[0]]
-            if len(filled) == 1 and filled[0] <= title_col and (
-                    not title_cell or _SECTION.match(text) or _ITEM_NO.match(text)):
-                if _ITEM_NO.match(text) and not _SECTION.match(text):
-                    item, item_no = text, _int(_ITEM_NO.match(text).group(1))
-                    heading("item", row.line, text)
-                else:
-                    # an unnumbered heading right under a numbered one that has no rows yet keeps its number
-                    renumber = not (policy_no and "policy" in unused)
-                    heading("policy", row.line, text)
-                    policy, item, item_no = text, "", 0
-                    m = _SECTION.match(text)
-                    policy_no = _int(m.group(2)) if m else policy_no + renumber
-                continue
-            cells = self._aligned(row, roles, empty_ratio, header)
-            get = _getter(cells, header)
-            if get("policy"):
-                if get("policy") != policy:
-                    superseded("policy")
-                    policy = get("policy")
-                    m = _SECTION.match(policy)
-                    policy_no = _int(m.group(2)) if m else policy_no + 1
-            if get("item"):
-                if get("item") != item:
-                    superseded("item")
-                    item = get("item")
-                    m = _ITEM_NO.match(item)
-                    item_no = _int(m.group(1)) if m else item_no + 1
-            title_cell = get("title")
-            m = _TITLE_NO.match(title_cell)
-            if m:
-                number, title = str(_int(m.group(1))), title_cell[m.end():]
-            else:
-                key = (policy_no, item_no)
-                per_item[key] = per_item.get(key, 0) + 1
-                number, title = f"x{per_item[key]}", title_cell
-                self.warn(row.line, f"measure 「{title_cell[:30]}」 has no number; numbered {number} by position"
-                          if title_cell else f"the row has no {header.names[title_col]} (title); kept as an "
-                          f"untitled measure numbered {number} by position")
-            measure_id = f"{self.config.slug}/{policy_no}-{item_no}-{number}"
-            if measure_id in seen_ids:
-                seen_ids[measure_id] += 1
-                new_id = f"{measure_id}.{seen_ids[measure_id]}"
-                self.warn(row.line, f"measure id {measure_id} is used by an earlier row; this one is {new_id}")
-                measure_id = new_id
-            else:
-                seen_ids[measure_id] = 1
-            page_text = get("plan_page")
-            page = _PAGE_NO.search(unicodedata.normalize("NFKC", page_text))
-            if page_text and not page:
-                self.warn(row.line, f"plan page 「{page_text}」 has no page number; kept as text")
-            years = tuple(e for e in (self._year_entry(row.line, cells, g) for g in header.years)
-                          if not e.is_empty())
-            extra = tuple((header.unknown.get(i, f"column {i + 1}"), c) for i, c in enumerate(cells)
-                          if c and (i >= header.width or roles[i] == "extra"))
-            unused.clear()
-            measures.append(Measure(
-                measure_id=measure_id, dataset=self.config.slug, number=number, title=title,
-                policy=policy, item=item, plan_page=int(page.group(1)) if page else None,
-                plan_page_text=page_text, department=get("department"), section=get("section"),
-                repost=get("repost"), source=Source(self.path.name, row.line), years=years, extra=extra,
-            ))
-        for line, text in unused.values():
-            self._warn_unused(line, text)
-        return measures
-
-    def _warn_unused(self, line: int, text: str) -> None:
-        self.warn(line, f"no measure row comes under the heading 「{text[:40]}」; it is not indexed")
-
-    def _aligned(self, row: RawRow, roles: list[str], empty_ratio: list[float], header: HeaderMap) -> list[str]:
-        cells = list(row.cells)
-        names = header.names
-        if len(cells) < header.width:
-            fixed = repair.realign(cells, roles, empty_ratio, names)
-        elif len(cells) == header.width:
-            fixed = repair.realign_padded(cells, roles, empty_ratio, names)
-        else:
-            fixed = repair.drop_surplus(cells, roles, names)
-        if fixed is not None:
-            cells, message = fixed
-            if message:
-                self.warn(row.line, message)
-        elif len(cells) > header.width:
-            self.warn(row.line, f"{len(cells)} cells for {header.width} columns; "
-                      "kept the cells past the last column as extra")
-        return cells
-
-    def _year_entry(self, line: int, cells: list[str], group: YearColumns) -> YearEntry:
-        value = {role: cells[col] if col < len(cells) else "" for role, col in group.columns.items()}
-        achievement, plan = value.get("achievement", ""), value.get("plan", "")
-        if "achievement" in value and "plan" in value and repair.unswap(achievement, plan):
-            self.warn(line, f"{group.label}: 達成度 「{plan}」 and 今後の実施計画 were in each other's columns; "
-                      "swapped back")
-            achievement, plan = plan, achievement
-        return YearEntry(year=group.year, year_label=group.label, status=value.get("status", ""),
-                         evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan)
-
-
-def _getter(cells: list[str], header: HeaderMap):
-    def get(role: str) -> str:
-        return cells[header.static[role]] if role in header.static else ""
-    return get
-
-
-def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:
-    filled = [(i, c) for i, c in enumerate(cells) if c]
-    same = sum(1 for i, c in filled if i < header.width and c == header.names[i])
-    return len(filled) >= 2 and same >= 0.8 * len(filled)
-
-
-def _int(digits: str) -> int:
-    return int(unicodedata.normalize("NFKC", digits))

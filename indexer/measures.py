@@ -1,0 +1,187 @@
+"""The rows under a table's header, read into measures: headings, repairs, numbering and ids.
+
+A row is a blank line, a repeat of the header, a heading (a priority policy 「重点施策3 …」 or an item
+「(2) 自立に向けた支援」 alone in its row) or a measure. Measure rows are realigned when their cells sit in
+the wrong columns (``repair``), numbered by their title (「3 もくせい教室の設置」) or by position, and
+given an id ``<dataset>/<policy>-<item>-<number>``. Every repair and oddity is reported through ``warn``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from . import repair
+from .headers import HeaderMap, YearColumns
+from .models import Measure, Source, YearEntry
+from .sources import RawRow
+
+_SECTION = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重点取組|施策|基本目標|目標)\s*([0-9０-９]+)")
+_ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
+_TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
+_PAGE_NO = re.compile(r"([0-9]+)")
+
+Warn = Callable[[int, str], None]
+
+
+def read_measures(rows: Sequence[RawRow], header: HeaderMap, slug: str, file: str, warn: Warn) -> list[Measure]:
+    """The measures of the (trimmed) rows under ``header``; ``warn(line, message)`` hears every repair."""
+    return _Measures(header, slug, file, warn, rows).read(rows)
+
+
+class _Measures:
+    def __init__(self, header: HeaderMap, slug: str, file: str, warn: Warn, rows: Sequence[RawRow]) -> None:
+        self.header, self.slug, self.file, self.warn = header, slug, file, warn
+        self.roles = ["extra"] * header.width
+        for col, role in header.role_of.items():
+            self.roles[col] = role.split("@")[0]
+        full = [r.cells for r in rows if len(r.cells) == header.width and any(r.cells)]
+        self.empty_ratio = [sum(1 for c in full if not c[i]) / len(full) if full else 0.0
+                            for i in range(header.width)]
+        self.title_col = header.static["title"]
+        self.policy, self.policy_no, self.item, self.item_no = "", 0, "", 0
+        self.seen_ids: dict[str, int] = {}
+        self.per_item: dict[tuple[int, int], int] = {}
+        #: heading rows (line, text) no measure row has come under yet, by level
+        self.unused: dict[str, tuple[int, str]] = {}
+
+    def read(self, rows: Sequence[RawRow]) -> list[Measure]:
+        measures = []
+        for row in rows:
+            if not any(row.cells):
+                self.warn(row.line, "skipped a blank line")
+            elif _is_header_repeat(row.cells, self.header):
+                others = [c for c in row.cells if c and c not in self.header.names]
+                self.warn(row.line, "skipped a repeated header row" + (
+                    f"; its cells 「{'」「'.join(c[:40] for c in others)}」 are not column names and are not indexed"
+                    if others else ""))
+            elif not self._heading(row):
+                measures.append(self._measure(row))
+        for line, text in self.unused.values():
+            self._warn_unused(line, text)
+        return measures
+
+    def _heading(self, row: RawRow) -> bool:
+        """Take a heading row (a policy or an item alone in its row); False if the row is not one."""
+        cells = row.cells
+        filled = [i for i, c in enumerate(cells) if c]
+        title_cell = cells[self.title_col] if self.title_col < len(cells) else ""
+        text = cells[filled[0]]
+        if not (len(filled) == 1 and filled[0] <= self.title_col
+                and (not title_cell or _SECTION.match(text) or _ITEM_NO.match(text))):
+            return False
+        if _ITEM_NO.match(text) and not _SECTION.match(text):
+            self._superseded("item")
+            self.item, self.item_no = text, _int(_ITEM_NO.match(text).group(1))
+            self.unused["item"] = (row.line, text)
+            return True
+        # an unnumbered heading right under a numbered one that has no rows yet keeps its number
+        renumber = not (self.policy_no and "policy" in self.unused)
+        self._superseded("policy")
+        self.policy, self.item, self.item_no = text, "", 0
+        m = _SECTION.match(text)
+        self.policy_no = _int(m.group(2)) if m else self.policy_no + renumber
+        self.unused["policy"] = (row.line, text)
+        return True
+
+    def _superseded(self, level: str) -> None:
+        """A new policy (or item) ends the one before: warn if no measure row came under it."""
+        for kind in ("policy", "item") if level == "policy" else ("item",):
+            if kind in self.unused:
+                self._warn_unused(*self.unused.pop(kind))
+
+    def _warn_unused(self, line: int, text: str) -> None:
+        self.warn(line, f"no measure row comes under the heading 「{text[:40]}」; it is not indexed")
+
+    def _measure(self, row: RawRow) -> Measure:
+        header = self.header
+        cells = self._aligned(row)
+
+        def get(role: str) -> str:
+            return cells[header.static[role]] if role in header.static else ""
+
+        if get("policy") and get("policy") != self.policy:
+            self._superseded("policy")
+            self.policy = get("policy")
+            m = _SECTION.match(self.policy)
+            self.policy_no = _int(m.group(2)) if m else self.policy_no + 1
+        if get("item") and get("item") != self.item:
+            self._superseded("item")
+            self.item = get("item")
+            m = _ITEM_NO.match(self.item)
+            self.item_no = _int(m.group(1)) if m else self.item_no + 1
+        number, title = self._number(row.line, get("title"))
+        page_text = get("plan_page")
+        page = _PAGE_NO.search(unicodedata.normalize("NFKC", page_text))
+        if page_text and not page:
+            self.warn(row.line, f"plan page 「{page_text}」 has no page number; kept as text")
+        years = tuple(e for e in (self._year_entry(row.line, cells, g) for g in header.years) if not e.is_empty())
+        extra = tuple((header.unknown.get(i, f"column {i + 1}"), c) for i, c in enumerate(cells)
+                      if c and (i >= header.width or self.roles[i] == "extra"))
+        self.unused.clear()
+        return Measure(
+            measure_id=self._id(row.line, number), dataset=self.slug, number=number, title=title,
+            policy=self.policy, item=self.item, plan_page=int(page.group(1)) if page else None,
+            plan_page_text=page_text, department=get("department"), section=get("section"),
+            repost=get("repost"), source=Source(self.file, row.line), years=years, extra=extra,
+        )
+
+    def _number(self, line: int, title_cell: str) -> tuple[str, str]:
+        """The measure's number and title: from 「3 もくせい教室の設置」, or x1, x2 … by position in its item."""
+        m = _TITLE_NO.match(title_cell)
+        if m:
+            return str(_int(m.group(1))), title_cell[m.end():]
+        key = (self.policy_no, self.item_no)
+        self.per_item[key] = self.per_item.get(key, 0) + 1
+        number = f"x{self.per_item[key]}"
+        self.warn(line, f"measure 「{title_cell[:30]}」 has no number; numbered {number} by position" if title_cell
+                  else f"the row has no {self.header.names[self.title_col]} (title); kept as an untitled measure "
+                  f"numbered {number} by position")
+        return number, title_cell
+
+    def _id(self, line: int, number: str) -> str:
+        measure_id = f"{self.slug}/{self.policy_no}-{self.item_no}-{number}"
+        if measure_id not in self.seen_ids:
+            self.seen_ids[measure_id] = 1
+            return measure_id
+        self.seen_ids[measure_id] += 1
+        new_id = f"{measure_id}.{self.seen_ids[measure_id]}"
+        self.warn(line, f"measure id {measure_id} is used by an earlier row; this one is {new_id}")
+        return new_id
+
+    def _aligned(self, row: RawRow) -> list[str]:
+        cells, width, names = list(row.cells), self.header.width, self.header.names
+        if len(cells) < width:
+            fixed = repair.realign(cells, self.roles, self.empty_ratio, names)
+        elif len(cells) == width:
+            fixed = repair.realign_padded(cells, self.roles, self.empty_ratio, names)
+        else:
+            fixed = repair.drop_surplus(cells, self.roles, names)
+        if fixed is not None:
+            cells, message = fixed
+            if message:
+                self.warn(row.line, message)
+        elif len(cells) > width:
+            self.warn(row.line, f"{len(cells)} cells for {width} columns; kept the cells past the last column as extra")
+        return cells
+
+    def _year_entry(self, line: int, cells: list[str], group: YearColumns) -> YearEntry:
+        value = {role: cells[col] if col < len(cells) else "" for role, col in group.columns.items()}
+        achievement, plan = value.get("achievement", ""), value.get("plan", "")
+        if "achievement" in value and "plan" in value and repair.unswap(achievement, plan):
+            self.warn(line, f"{group.label}: 達成度 「{plan}」 and 今後の実施計画 were in each other's columns; "
+                      "swapped back")
+            achievement, plan = plan, achievement
+        return YearEntry(year=group.year, year_label=group.label, status=value.get("status", ""),
+                         evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan)
+
+
+def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:
+    filled = [(i, c) for i, c in enumerate(cells) if c]
+    same = sum(1 for i, c in filled if i < header.width and c == header.names[i])
+    return len(filled) >= 2 and same >= 0.8 * len(filled)
+
+
+def _int(digits: str) -> int:
+    return int(unicodedata.normalize("NFKC", digits))
