@@ -44,6 +44,10 @@ class Plan:
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
+    def interpreted(self) -> str:
+        """The parsed query with each expanded word shown as (word OR synonym …)."""
+        return _render(self.node, self.expansions)
+
 
 def alternative(text: str) -> Alternative:
     folded = "".join(fold(text).split())
@@ -113,3 +117,15 @@ def join_terms(node: Node, table: SynonymTable) -> Node:
             out.append(join_terms(nodes[i], table))
             i += 1
     return out[0] if len(out) == 1 else And(tuple(out))
+
+
+def _render(node, expansions: dict[str, tuple[str, ...]]) -> str:
+    if isinstance(node, Word):
+        alts = expansions.get(node.text) if not node.phrase else None
+        return "(" + " OR ".join([node.text, *alts]) + ")" if alts else str(node)
+    if isinstance(node, Not):
+        inner = _render(node.node, expansions)
+        return f"-({inner})" if isinstance(node.node, And | Or) else f"-{inner}"
+    joiner = " OR " if isinstance(node, Or) else " "
+    return joiner.join(f"({_render(n, expansions)})" if isinstance(n, And | Or) else _render(n, expansions)
+                       for n in node.nodes)

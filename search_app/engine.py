@@ -26,9 +26,9 @@ from indexer.store import IndexInfo, current_generation, open_index
 from .cache import ResultCache, request_key
 from .compile import plan
 from .highlight import snippet
-from .matching import B, Matcher
+from .matching import B, Matcher, allowed_records, ranked
 from .models import Hit, SearchPage, SearchRequest
-from .query import And, Not, Or, Word, parse
+from .query import parse
 from .stats import counts
 from .synonyms import SynonymFile, SynonymTable, _key
 
@@ -140,7 +140,7 @@ class Engine:
         facets = self._facets(run)
         took = round((time.perf_counter() - started) * 1000, 2)
         p = run.plan
-        return SearchPage(query=req.q, interpreted=_interpreted(p), total=int(run.hit.sum()), page=req.page,
+        return SearchPage(query=req.q, interpreted=p.interpreted(), total=int(run.hit.sum()), page=req.page,
                           per_page=req.per_page, took_ms=took, results=hits, facets=facets,
                           expansions=p.expansions, ignored=tuple(p.ignored))
 
@@ -167,7 +167,7 @@ class Engine:
         p = plan(parse(req.q), table)
         fields = req.fields or SEARCH_FIELDS
         n = snap.columns.count
-        allowed = _allowed(snap.columns, req)
+        allowed = allowed_records(snap.columns, req)
         if p.root is None or n == 0:
             empty = np.zeros(n, dtype=bool)
             return _Run(reader, p, np.zeros(0, dtype=np.int64), np.zeros(n), {}, empty)
@@ -178,7 +178,7 @@ class Engine:
         m = matcher.evaluate(p.root)
         if allowed is not None:
             m.hit &= allowed
-        order = _order(snap.columns, m, req.sort, limit)
+        order = ranked(snap.columns, m, req.sort, limit)
         text_fields = {f: m.fields[f] & m.hit for f in TEXT_FIELDS if f in m.fields}
         return _Run(reader, p, order, m.score, text_fields, m.hit)
 
@@ -254,47 +254,3 @@ def _close_readers(readers: list[_Reader], lock: threading.Lock) -> None:
         for reader in readers:
             reader.searcher.close()
         readers.clear()
-
-
-def _allowed(cols: Columns, req: SearchRequest) -> np.ndarray | None:
-    """Records the request's filters let through (None: all)."""
-    mask: np.ndarray | None = None
-    wanted: list[tuple[str, tuple[str, ...]]] = [("year", tuple(str(y) for y in req.years))] if req.years else []
-    by_api = {api: name for name, api in FACET_FIELDS.items()}
-    wanted += [(by_api[k], v) for k, v in req.filters.items() if v]
-    for name, values in wanted:
-        codes = [c for c in (cols.code_of(name, v) for v in values) if c is not None]
-        part = np.isin(cols.codes[name], codes)
-        mask = part if mask is None else mask & part
-    return mask
-
-
-def _order(cols: Columns, m, sort: str, limit: int) -> np.ndarray:
-    matched = np.flatnonzero(m.hit)
-    if sort == "relevance":  # key matches first, then by score; document number breaks ties
-        key = m.score[matched] + np.where(m.morph[matched], 1e9, 0.0)
-        if 0 < limit < len(matched):
-            top = np.argpartition(-key, limit - 1)[:limit]
-            matched, key = matched[top], key[top]
-        return matched[np.lexsort((matched, -key))]
-    if sort == "plan_page":
-        page = np.where(cols.plan_page[matched] < 0, 10**9, cols.plan_page[matched])
-        return matched[np.lexsort((matched, page))]
-    return matched[np.lexsort((matched, -m.score[matched], ~m.morph[matched], -cols.year[matched]))]
-
-
-def _interpreted(p) -> str:
-    """The parsed query with each expanded word shown as (word OR synonym …)."""
-    return _render(p.node, p.expansions)
-
-
-def _render(node, expansions: dict[str, tuple[str, ...]]) -> str:
-    if isinstance(node, Word):
-        alts = expansions.get(node.text) if not node.phrase else None
-        return "(" + " OR ".join([node.text, *alts]) + ")" if alts else str(node)
-    if isinstance(node, Not):
-        inner = _render(node.node, expansions)
-        return f"-({inner})" if isinstance(node.node, And | Or) else f"-{inner}"
-    joiner = " OR " if isinstance(node, Or) else " "
-    return joiner.join(f"({_render(n, expansions)})" if isinstance(n, And | Or) else _render(n, expansions)
-                       for n in node.nodes)

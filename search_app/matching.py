@@ -3,7 +3,8 @@
 A word's score is BM25F over the fields searched (field weights below; each
 field's length normalised), summed over its alternatives; AND and OR add their
 parts' scores, NOT removes. A record matched only by characters (no key match)
-gets a small score and is always ranked after the key matches.
+gets a small score and is always ranked after the key matches. ``allowed_records``
+turns the request's filters into a mask of records, ``ranked`` orders the matches.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.arrays import Columns
 from indexer.normalize import fold
-from indexer.schema import CHAR_FIELD, key_field, pair, pair_field
+from indexer.schema import CHAR_FIELD, FACET_FIELDS, key_field, pair, pair_field
 
 from .compile import Alternative, And, Not, Or, PlanNode, WordPlan
+from .models import SearchRequest
 from .query import QueryError
 
 #: Field weights: title above evaluation and status, above plan, above metadata.
@@ -171,3 +174,31 @@ class Matcher:
             if found and not hit[docnum]:
                 hit[docnum] = True
                 score[docnum] += BIGRAM_WEIGHT * idf
+
+
+def allowed_records(cols: Columns, req: SearchRequest) -> np.ndarray | None:
+    """Records the request's filters let through (None: all)."""
+    mask: np.ndarray | None = None
+    wanted: list[tuple[str, tuple[str, ...]]] = [("year", tuple(str(y) for y in req.years))] if req.years else []
+    by_api = {api: name for name, api in FACET_FIELDS.items()}
+    wanted += [(by_api[k], v) for k, v in req.filters.items() if v]
+    for name, values in wanted:
+        codes = [c for c in (cols.code_of(name, v) for v in values) if c is not None]
+        part = np.isin(cols.codes[name], codes)
+        mask = part if mask is None else mask & part
+    return mask
+
+
+def ranked(cols: Columns, m: Match, sort: str, limit: int) -> np.ndarray:
+    """The matching records in the order ``sort`` asks for; for relevance only the best ``limit`` are sorted."""
+    matched = np.flatnonzero(m.hit)
+    if sort == "relevance":  # key matches first, then by score; document number breaks ties
+        key = m.score[matched] + np.where(m.morph[matched], 1e9, 0.0)
+        if 0 < limit < len(matched):
+            top = np.argpartition(-key, limit - 1)[:limit]
+            matched, key = matched[top], key[top]
+        return matched[np.lexsort((matched, -key))]
+    if sort == "plan_page":
+        page = np.where(cols.plan_page[matched] < 0, 10**9, cols.plan_page[matched])
+        return matched[np.lexsort((matched, page))]
+    return matched[np.lexsort((matched, -m.score[matched], ~m.morph[matched], -cols.year[matched]))]
