@@ -272,3 +272,23 @@ def test_without_a_plan_document_the_page_is_plain_text(client):
     page = get(client, "/?q=スクールカウンセラー")
     assert '<span class="plan">計画書 P.43</span>' in page
     assert not [href for href, text in links(page) if "計画書 P." in text]
+
+
+def test_a_measure_without_a_title_is_named_and_linked(tmp_path_factory, bundled_path):
+    from search_app import create_app
+
+    data = tmp_path_factory.mktemp("untitled-data")
+    lines = bundled_path.read_text(encoding="utf-8").split("\n")
+    cells = lines[5].split("\t")
+    assert cells[1] == "2 教員向け研修の充実"
+    cells[1] = ""
+    lines[5] = "\t".join(cells)
+    (data / bundled_path.name).write_text("\n".join(lines), encoding="utf-8")
+    client = create_app({"DATA_DIR": str(data), "INDEX_DIR": str(tmp_path_factory.mktemp("untitled-index")),
+                         "TESTING": True}).test_client()
+    hit = client.get("/api/search", query_string={"q": "長期休業前", "year": 2021}).get_json()["results"][0]
+    assert (hit["measure_id"], hit["title"]) == ("koganei/1-1-x1", "")
+    page = client.get("/", query_string={"q": "長期休業前"}).get_data(as_text=True)
+    assert '<a href="/measures/koganei/1-1-x1#y2021">（実施内容なし）</a>' in page
+    measure = client.get("/measures/koganei/1-1-x1").get_data(as_text=True)
+    assert "<h1>（実施内容なし）</h1>" in measure
