@@ -10,6 +10,7 @@ import csv
 import datetime
 import io
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,12 +45,17 @@ def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None)
     """Rows of a table file with their 1-based line (or worksheet row) numbers."""
     name = str(path)
     try:
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise TableError(name, "is a folder, not a table file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TableError(name, f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        data = path.read_bytes()
+        if not stat.S_ISREG(info.st_mode):
+            raise TableError(name, "is not a regular file (a device, pipe or socket); save the table as a file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise TableError(name, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise TableError(name, f"grew past the limit of {MAX_FILE_BYTES:,} bytes while being read")
     except OSError as exc:
         raise TableError(name, f"cannot be read ({exc.strerror or exc})") from None
     if not data.strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -130,11 +131,34 @@ def test_unreadable_file(tmp_path, monkeypatch):
     path = tmp_path / "koganei.tsv"
     path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
 
-    def denied(self):
+    def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(Path, "open", denied)
     assert str(error_of(lambda: read_table(path))) == f"{path}: cannot be read (Permission denied)"
+
+
+@pytest.mark.parametrize("make", ["fifo", "zero", "urandom"])
+def test_a_device_or_pipe_is_refused_without_reading_it(tmp_path, make):
+    path = tmp_path / "koganei.tsv"
+    if make == "fifo":
+        os.mkfifo(path)  # opening it to read would wait for a writer forever
+    else:
+        path.symlink_to(f"/dev/{make}")  # reading it would never end
+    says = f"{path}: is not a regular file (a device, pipe or socket); save the table as a file"
+    assert str(error_of(lambda: read_table(path))) == says
+    assert str(error_of(lambda: read_paths([path]))) == says
+    # A folder scan only looks at regular files.
+    assert str(error_of(lambda: read_paths([tmp_path]))).endswith(": no table files (.tsv, .csv, .xlsx) in this folder")
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "koganei.tsv"
+    path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", path.stat().st_size)
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: io.BytesIO(f"{HEADER}\n{ROW}\n{ROW}\n".encode()))
+    assert str(error_of(lambda: read_table(path))) == (
+        f"{path}: grew past the limit of {path.stat().st_size:,} bytes while being read")
 
 
 def test_unreadable_folder(tmp_path, monkeypatch):
