@@ -28,6 +28,19 @@ log = logging.getLogger(__name__)
 LIMITS = {"max_request_body_size": 64 * 1024, "max_request_header_size": 64 * 1024}
 
 
+def _waitress_options(settings: dict) -> dict:
+    """Limits, and connection handling that idle or trickling clients cannot exhaust.
+
+    waitress stops accepting at ``connection_limit`` open connections and closes
+    one idle for ``channel_timeout`` seconds (checked every ``cleanup_interval``);
+    ``poll()`` rather than ``select()`` lets it watch more than 1,024 sockets.
+    """
+    idle = int(settings["IDLE_SECONDS"])
+    return {**LIMITS, "threads": int(settings["THREADS"]), "ident": "plansearch",
+            "connection_limit": int(settings["CONNECTIONS"]), "channel_timeout": idle,
+            "cleanup_interval": max(1, min(30, idle // 3)), "asyncore_use_poll": True}
+
+
 def _bound_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -41,7 +54,7 @@ def serve(settings: dict, host: str, port: int, workers: int = 1, quiet: bool = 
     from . import create_app
 
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
-    threads = int(settings["THREADS"])
+    options = _waitress_options(settings)
     watch = float(settings["WATCH_SECONDS"])
     ensure_index(data_dir, index_dir)
     if workers <= 1 or not hasattr(os, "fork"):
@@ -49,7 +62,7 @@ def serve(settings: dict, host: str, port: int, workers: int = 1, quiet: bool = 
         engine = app.extensions["plansearch"]
         start_watcher(data_dir, index_dir, engine, watch)
         _announce(engine.info, host, port, 1)
-        waitress.serve(app, host=host, port=port, threads=threads, ident="plansearch", _quiet=quiet, **LIMITS)
+        waitress.serve(app, host=host, port=port, _quiet=quiet, **options)
         return
     sock = _bound_socket(host, port)
     children = []
@@ -58,7 +71,7 @@ def serve(settings: dict, host: str, port: int, workers: int = 1, quiet: bool = 
         if pid == 0:  # a worker: its own app, engine and readers
             try:
                 app = create_app({**settings, "HOST": host, "PORT": port, "BUILD_INDEX": False})
-                waitress.serve(app, sockets=[sock], threads=threads, ident="plansearch", _quiet=quiet, **LIMITS)
+                waitress.serve(app, sockets=[sock], _quiet=quiet, **options)
             finally:
                 os._exit(0)
         children.append(pid)

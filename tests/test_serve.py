@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -27,22 +28,26 @@ def _get(url: str) -> dict:
         return json.load(resp)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_answers_and_stops(data_dir, index_dir, workers):
+def _start(data_dir: Path, index_dir: Path, workers: int = 1, **env: str) -> tuple[subprocess.Popen, int, dict]:
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "search_app.cli", "serve", "--port", str(port),
                              "--workers", str(workers), "--data", str(data_dir), "--index-dir", str(index_dir)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **{f"PLANSEARCH_{k}": v for k, v in env.items()}})
+    for _ in range(200):
+        try:
+            return proc, port, _get(f"http://127.0.0.1:{port}/healthz")
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail(f"serve did not start: {proc.communicate()[1]}")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_and_stops(data_dir, index_dir, workers):
+    proc, port, health = _start(data_dir, index_dir, workers)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                health = _get(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"serve did not start: {proc.stderr.read() if proc.poll() is not None else ''}")
         assert health["status"] == "ok" and health["records"] == 50
         for _ in range(6):
             assert _get(base + "/api/search?q=%E3%82%B3%E3%83%AD%E3%83%8A")["total"] == 8  # コロナ
@@ -52,3 +57,29 @@ def test_serve_answers_and_stops(data_dir, index_dir, workers):
     assert f"open http://127.0.0.1:{port}/" in out
     with pytest.raises(OSError):  # every process has let go of the port
         _get(f"http://127.0.0.1:{port}/healthz")
+
+
+def test_idle_and_trickling_connections_cannot_shut_out_users(data_dir, index_dir):
+    # Room for 20 connections; 30 clients connect and send nothing or half a request.
+    proc, port, _ = _start(data_dir, index_dir, CONNECTIONS="20", IDLE_SECONDS="2")
+    hogs = []
+    try:
+        for i in range(30):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            if i % 2:
+                s.sendall(b"GET /api/search?q=%E3%81%84%E3%81%98%E3%82%81 HTTP/1.1\r\nHost: x\r\n")  # never ends
+            hogs.append(s)
+        started = time.monotonic()
+        health = _get(f"http://127.0.0.1:{port}/healthz")  # served once the idle ones are closed
+        assert health["status"] == "ok"
+        assert time.monotonic() - started < 10
+        for s in hogs[:20]:  # the server has hung up on them
+            try:
+                assert s.recv(1) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        for s in hogs:
+            s.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
