@@ -107,6 +107,10 @@ def header_score(cells: Sequence[str], aliases: list[tuple[str, str]]) -> int:
     return len(roles)
 
 
+#: What becomes of the cells of a column the reader does not know.
+EXTRA = "kept with each measure (shown on its page, searched with its policy and section)"
+
+
 def map_header(
     cells: Sequence[str],
     line: int,
@@ -127,11 +131,12 @@ def map_header(
         role = roles[col]
         if role is None:
             if cell.strip():
-                unknown[col] = cell.strip()
+                unknown[col] = name = cell.strip()
+                notes.append(f"column {col + 1} 「{name}」 is not a column plansearch knows; its cells are {EXTRA}")
             continue
         if role in STATIC_ROLES:
             if role in static:
-                notes.append(f"column {col + 1} 「{cell}」 repeats {role}; its cells are kept as extra")
+                notes.append(f"column {col + 1} 「{cell}」 repeats {role}; its cells are {EXTRA}")
                 unknown[col] = cell.strip()
             else:
                 static[role] = col
@@ -158,7 +163,7 @@ def map_header(
             order.append(year)
         group = groups[year]
         if role in group.columns:
-            notes.append(f"column {col + 1} 「{cell}」 repeats {role} of {group.label}; its cells are kept as extra")
+            notes.append(f"column {col + 1} 「{cell}」 repeats {role} of {group.label}; its cells are {EXTRA}")
             unknown[col] = cell.strip()
             continue
         group.columns[role] = col

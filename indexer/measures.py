@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from . import repair
-from .headers import HeaderMap, YearColumns
+from .headers import EXTRA, HeaderMap, YearColumns
 from .models import Measure, Source, YearEntry
 from .sources import RawRow
 
@@ -163,7 +163,7 @@ class _Measures:
             if message:
                 self.warn(row.line, message)
         elif len(cells) > width:
-            self.warn(row.line, f"{len(cells)} cells for {width} columns; kept the cells past the last column as extra")
+            self.warn(row.line, f"{len(cells)} cells for {width} columns; the cells past the last column are {EXTRA}")
         return cells
 
     def _year_entry(self, line: int, cells: list[str], group: YearColumns) -> YearEntry:

@@ -16,6 +16,9 @@ FIELD_LABELS: dict[str, str] = {
     "plan": "今後の計画",
 }
 
+#: Labels of the ``highlights`` keys: the fields, and ``extra`` (cells of columns the reader does not know).
+HIGHLIGHT_LABELS: dict[str, str] = {**FIELD_LABELS, "extra": "その他の列"}
+
 
 class PlansearchError(Exception):
     """Base class of every error the library reports to a user."""

@@ -83,10 +83,20 @@ def char_bigrams(text: str) -> set[str]:
 META_KEYS = ("policy", "item", "department", "section")
 
 
-def meta_text(values: Mapping[str, str] | Measure) -> str:
-    """The ``meta`` text of a measure, or of a stored record (a mapping with the same keys)."""
-    get = values.get if isinstance(values, Mapping) else lambda k, d="": getattr(values, k)
-    return "\n".join(t for t in (get(k, "") for k in META_KEYS) if t)
+def meta_text(values: Mapping[str, object] | Measure) -> str:
+    """The ``meta`` text of a measure, or of a stored record (a mapping with the same keys): its policy,
+    item, department and section, then the cells of columns the reader does not know (``extra``)."""
+    if isinstance(values, Mapping):
+        texts = [str(values.get(k) or "") for k in META_KEYS]
+        texts += [cell["text"] for cell in values.get("extra") or ()]  # type: ignore[union-attr]
+    else:
+        texts = [getattr(values, k) for k in META_KEYS] + [text for _, text in values.extra]
+    return "\n".join(t for t in texts if t)
+
+
+def extra_cells(measure: Measure) -> list[dict[str, str]]:
+    """The measure's cells in columns the reader does not know, as stored and served: column header and text."""
+    return [{"column": column, "text": text} for column, text in measure.extra]
 
 
 def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, object], dict]]:
@@ -100,7 +110,7 @@ def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, ob
         e = record.entry
         changed, trend = changes[e.year]
         stored = record.to_dict()
-        stored.update(plan_page_text=measure.plan_page_text, repost=measure.repost,
+        stored.update(plan_page_text=measure.plan_page_text, repost=measure.repost, extra=extra_cells(measure),
                       achievement_category=category(e.achievement), changed=changed, trend=trend)
         tok = dict(fixed_tok)
         grams = set(fixed_grams)

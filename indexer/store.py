@@ -34,7 +34,7 @@ from .writer import BulkWriter, analysed
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CURRENT = "CURRENT"
 SOURCES = "sources"
 LOCK = "build.lock"

@@ -65,6 +65,7 @@ class _Run:
     scores: np.ndarray
     fields: dict[str, np.ndarray]
     hit: np.ndarray
+    meta: np.ndarray | None = None  # matched in the meta field (policy, item, department, section, extra cells)
 
 
 class Engine:
@@ -180,7 +181,8 @@ class Engine:
             m.hit &= allowed
         order = ranked(snap.columns, m, req.sort, limit)
         text_fields = {f: m.fields[f] & m.hit for f in TEXT_FIELDS if f in m.fields}
-        return _Run(reader, p, order, m.score, text_fields, m.hit)
+        meta = m.fields["meta"] & m.hit if "meta" in m.fields else None
+        return _Run(reader, p, order, m.score, text_fields, m.hit, meta)
 
     def _runs(self, reader: _Reader, field: str, keys: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """The candidates whose ``field`` has ``keys`` in a row (from the key-id arrays, cached)."""
@@ -200,6 +202,11 @@ class Engine:
         tok = doc.get("tok", {})
         highlights = {f: snippet(doc[f], run.plan.patterns, self.snippet_chars, tok.get(f))
                       for f in TEXT_FIELDS if f in run.fields and run.fields[f][docnum] and doc.get(f)}
+        if doc.get("extra") and run.meta is not None and run.meta[docnum]:
+            text = "\n".join(f"{cell['column']}: {cell['text']}" for cell in doc["extra"])
+            fragment = snippet(text, run.plan.patterns, self.snippet_chars)
+            if "<mark>" in fragment:  # the match is in these cells, not in the policy or section
+                highlights["extra"] = fragment
         return Hit(
             measure_id=doc["measure_id"], dataset=doc["dataset"], title=doc["title"], policy=doc["policy"],
             item=doc["item"], plan_page=doc["plan_page"], plan_url=self.plan_url(doc["dataset"], doc["plan_page"]),
@@ -236,6 +243,7 @@ class Engine:
         out = {k: first.get(k) for k in keys}
         out["plan_url"] = self.plan_url(first["dataset"], first["plan_page"])
         out["source"] = first["source"]
+        out["extra"] = first.get("extra", [])
         year_keys = ("year", "year_label", "status", "evaluation", "achievement", "achievement_category", "plan",
                      "changed", "trend")
         out["years"] = [{k: d.get(k) for k in year_keys} for d in docs]

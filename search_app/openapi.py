@@ -66,6 +66,8 @@ MEASURE = {
         "plan_page_text": _STR, "plan_url": {"type": ["string", "null"]}, "department": _STR, "section": _STR,
         "repost": _STR, "source": {"type": "object", "properties": {"file": _STR, "line": _INT}},
         "years": {"type": "array", "items": YEAR_RECORD},
+        "extra": {"type": "array", "items": {"type": "object", "required": ["column", "text"],
+                                             "properties": {"column": _STR, "text": _STR}}},
     },
 }
 

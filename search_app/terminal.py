@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from indexer.models import FIELD_LABELS
+from indexer.models import HIGHLIGHT_LABELS
 
 from .models import SearchPage
 
@@ -26,4 +26,4 @@ def print_page(page: SearchPage, color: bool = False) -> None:
         print(f"\n{n}. {bold(hit.title)}  [{hit.year_label}] {hit.measure_id}  {where}")
         print(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}")
         for field, fragment in hit.highlights.items():
-            print(f"   {FIELD_LABELS[field]}: {_plain(fragment, color)}")
+            print(f"   {HIGHLIGHT_LABELS[field]}: {_plain(fragment, color)}")

@@ -19,7 +19,12 @@ bp = Blueprint("api", __name__)
 EXPORT_LIMIT = 10_000
 EXPORT_COLUMNS = ("measure_id", "dataset", "title", "policy", "item", "plan_page", "plan_url", "department",
                   "section", "year", "year_label", "status", "evaluation", "achievement", "achievement_category",
-                  "plan", "changed", "trend", "score")
+                  "plan", "changed", "trend", "score", "extra")
+
+#: Characters a spreadsheet reads past before a formula's first character.
+_LEADING = " \t\r\n\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
+#: First characters that make a spreadsheet cell a formula (and their full-width forms, which some accept).
+_FORMULA = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 
 
 def engine() -> Engine:
@@ -75,6 +80,7 @@ def export_csv():
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for rec in records:
+        rec["extra"] = "\n".join(f"{cell['column']}: {cell['text']}" for cell in rec.get("extra") or ())
         writer.writerow([safe_cell(rec.get(c)) for c in EXPORT_COLUMNS])
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=plansearch.csv"})
@@ -83,6 +89,6 @@ def export_csv():
 def safe_cell(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text: formula-like starts are neutralised."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("\t", "\r") or text.lstrip(_LEADING)[:1] in _FORMULA:
         return "'" + text
     return text

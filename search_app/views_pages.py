@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from indexer.achievement import CATEGORIES
 from indexer.config import load_config
-from indexer.models import FIELD_LABELS, TEXT_FIELDS
+from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
 from indexer.years import year_label
 
 from . import charts
@@ -64,7 +64,8 @@ def page_link(**changes: object) -> str:
 def search_page():
     q = (request.args.get("q") or "").strip()
     context = {"q": q, "error": None, "facet_titles": FACET_TITLES, "value_label": value_label,
-               "field_labels": FIELD_LABELS, "sort_labels": SORT_LABELS, "text_fields": TEXT_FIELDS}
+               "field_labels": FIELD_LABELS,
+               "highlight_labels": HIGHLIGHT_LABELS, "sort_labels": SORT_LABELS, "text_fields": TEXT_FIELDS}
     if not q:
         return render_template("search.html", **context, page=None, info=engine().info)
     try:

@@ -3,6 +3,8 @@ and the link from a hit to its page of the plan document."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -292,3 +294,46 @@ def test_a_measure_without_a_title_is_named_and_linked(tmp_path_factory, bundled
     assert '<a href="/measures/koganei/1-1-x1#y2021">（実施内容なし）</a>' in page
     measure = client.get("/measures/koganei/1-1-x1").get_data(as_text=True)
     assert "<h1>（実施内容なし）</h1>" in measure
+
+
+def test_a_column_the_reader_does_not_know_is_kept_shown_and_searched(tmp_path_factory, bundled_path):
+    from indexer import read_table
+    from search_app import create_app
+
+    data = tmp_path_factory.mktemp("extra-data")
+    lines = bundled_path.read_text(encoding="utf-8").split("\n")
+    lines[2] += "\t備考"
+    assert lines[5].split("\t")[1] == "2 教員向け研修の充実"
+    lines[5] += "\tスクールロイヤーと連携 <script>alert(1)</script>"
+    path = data / bundled_path.name
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    dataset = read_table(path)
+    assert (f"{path.name}:3: column 15 「備考」 is not a column plansearch knows; its cells are kept with each "
+            "measure (shown on its page, searched with its policy and section)") in [str(w) for w in dataset.warnings]
+    measure = next(m for m in dataset.measures if m.measure_id == "koganei/1-1-2")
+    assert measure.extra == (("備考", "スクールロイヤーと連携 <script>alert(1)</script>"),)
+
+    client = create_app({"DATA_DIR": str(data), "INDEX_DIR": str(tmp_path_factory.mktemp("extra-index")),
+                         "TESTING": True}).test_client()
+    body = client.get("/api/search", query_string={"q": "スクールロイヤー"}).get_json()
+    assert [(h["measure_id"], h["year"]) for h in body["results"]] == [("koganei/1-1-2", 2020), ("koganei/1-1-2", 2021)]
+    assert body["results"][0]["highlights"] == {
+        "extra": "備考: <mark>スクールロイヤー</mark>と連携 &lt;script&gt;alert(1)&lt;/script&gt;"}
+    # A match in the policy or section is no reason to show the extra cells.
+    assert "extra" not in client.get("/api/search", query_string={"q": "教員向け研修"}).get_json()["results"][0][
+        "highlights"]
+    api = client.get("/api/measures/koganei/1-1-2").get_json()
+    assert api["extra"] == [{"column": "備考", "text": "スクールロイヤーと連携 <script>alert(1)</script>"}]
+    assert client.get("/api/measures/koganei/1-1-3").get_json()["extra"] == []
+    page = client.get("/measures/koganei/1-1-2").get_data(as_text=True)
+    assert '<dt>備考</dt><dd class="extra">スクールロイヤーと連携 &lt;script&gt;alert(1)&lt;/script&gt;</dd>' in page
+    results = client.get("/", query_string={"q": "スクールロイヤー"}).get_data(as_text=True)
+    assert "<dt>その他の列</dt><dd>備考: <mark>スクールロイヤー</mark>と連携 &lt;script&gt;" in results
+    assert "<script>alert" not in page + results
+    exported = client.get("/export.csv", query_string={"q": "スクールロイヤー"}).get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported, newline="")))
+    assert rows[0][-1] == "extra"
+    assert [row[-1] for row in rows[1:]] == ["備考: スクールロイヤーと連携 <script>alert(1)</script>"] * 2
+    exported = client.get("/export.json", query_string={"q": "スクールロイヤー"}).get_json()
+    assert exported["records"][0]["extra"] == api["extra"]
