@@ -156,7 +156,9 @@ def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
 
 
 #: A workbook's files, unpacked, may not exceed this (a small .xlsx can unpack to gigabytes).
-MAX_XLSX_UNPACKED_BYTES = 16 * MAX_FILE_BYTES
+MAX_XLSX_UNPACKED_BYTES = 4 * MAX_FILE_BYTES
+#: Nor its shared strings, which openpyxl holds in memory whole (about 12 bytes of memory per byte, 6 s per 32 MiB).
+MAX_XLSX_STRINGS_BYTES = MAX_FILE_BYTES
 
 
 def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
@@ -167,9 +169,13 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
     # them means the workbook cannot be read, and is reported as such.
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())  # zipfile reads no further
+            infos = archive.infolist()  # sizes from the central directory: zipfile reads no further
+        unpacked = sum(info.file_size for info in infos)
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
             raise TableError(name, f"unpacks to {unpacked:,} bytes; the limit is {MAX_XLSX_UNPACKED_BYTES:,}")
+        strings = sum(info.file_size for info in infos if info.filename.lower().endswith("sharedstrings.xml"))
+        if strings > MAX_XLSX_STRINGS_BYTES:
+            raise TableError(name, f"has {strings:,} bytes of shared strings; the limit is {MAX_XLSX_STRINGS_BYTES:,}")
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except TableError:
         raise

@@ -121,6 +121,17 @@ def test_a_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
         read_table(path)
 
 
+def test_a_workbook_with_too_many_shared_strings_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_XLSX_STRINGS_BYTES", 100_000)
+    path = tmp_path / "strings.xlsx"
+    path.write_bytes(workbook())
+    strings = "".join(f"<si><t>自殺対策{i}</t></si>" for i in range(5_000))
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/sharedStrings.xml", f"<sst>{strings}</sst>", zipfile.ZIP_DEFLATED)
+    with pytest.raises(TableError, match=r"strings\.xlsx: has [0-9,]+ bytes of shared strings; the limit is 100,000$"):
+        read_table(path)
+
+
 def test_missing_file(tmp_path):
     path = tmp_path / "koganei.tsv"
     assert str(error_of(lambda: read_table(path))) == f"{path}: cannot be read (No such file or directory)"
