@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -73,8 +74,17 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
     return list(datasets.values())
 
 
-def _clean(cell: str) -> str:
-    """A cell without the whitespace around it: spaces, full-width spaces, no-break spaces, tabs, form feeds …"""
+#: Control characters, which no table means as text: vertical tab and form feed (line breaks in some
+#: spreadsheet exports) become newlines, the rest (NUL, escape, bell, C1 controls …) are removed.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_REMOVED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_cell(cell: str) -> str:
+    """A cell as it is read: without control characters, nor whitespace around it (spaces, full-width spaces,
+    no-break spaces, tabs …)."""
+    if _CONTROLS.search(cell):
+        cell = _CONTROLS.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", cell)
     return cell.strip()
 
 
@@ -93,9 +103,14 @@ class _TableReader:
         self.warnings.append(ReadWarning(self.path.name, line, message))
 
     def read(self, rows: list[RawRow]) -> Dataset:
-        trimmed = [RawRow(r.line, [_clean(c) for c in r.cells]) for r in rows]
+        trimmed = [RawRow(r.line, [clean_cell(c) for c in r.cells]) for r in rows]
         for raw, clean in zip(rows, trimmed, strict=True):
-            n = sum(1 for a, b in zip(raw.cells, clean.cells, strict=True) if a != b and b)
+            controls = [c for c in raw.cells if _REMOVED.search(c)]
+            if controls:
+                first = _REMOVED.search(controls[0]).group()  # type: ignore[union-attr]
+                self.warn(raw.line, f"removed control characters (such as U+{ord(first):04X}) from "
+                                    f"{len(controls)} cell(s)")
+            n = sum(1 for a, b in zip(raw.cells, clean.cells, strict=True) if a != b and b and a.strip() != a)
             if n:
                 self.warn(raw.line, f"trimmed stray whitespace around {n} cell(s)")
         head = self._find_header(trimmed)

@@ -14,6 +14,7 @@ from indexer import Dataset, PlansearchError, read_paths
 from indexer.models import TEXT_FIELDS
 
 from .settings import load_settings
+from .terminal import printable
 
 DEFAULT_DATA = Path("data")
 
@@ -26,7 +27,7 @@ def _inspect(args: argparse.Namespace) -> int:
                 print(json.dumps(record.to_dict(), ensure_ascii=False))
         return 0
     for ds in datasets:
-        print(_summary(ds))
+        print(printable(_summary(ds)))
     return 0
 
 
@@ -53,13 +54,13 @@ def _index(args: argparse.Namespace) -> int:
                            errors=errors)
     seconds = time.perf_counter() - started
     for ds in datasets:
-        print(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {ds.path}")
+        print(printable(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {ds.path}"))
         for w in ds.warnings:
-            print(f"  warning: {w}")
+            print(printable(f"  warning: {w}"))
     print(f"indexed {info.records} records in {seconds:.1f} s ({info.records / max(seconds, 1e-9):,.0f} records/s) "
-          f"into {info.path}")
+          f"into {printable(info.path)}")
     for message in errors:
-        print(f"plansearch: error: {message}", file=sys.stderr)
+        print(f"plansearch: error: {printable(message)}", file=sys.stderr)
     return 1 if errors else 0
 
 
@@ -146,11 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with a file name's or a cell's control characters shown, not obeyed by the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         overrides = {k: v for k, v in (("DATA_DIR", getattr(args, "data_dir", None)),
                                        ("INDEX_DIR", getattr(args, "index_dir", None))) if v}
@@ -161,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             raise PlansearchError("-n must be between 1 and 100")
         return args.func(args)
     except ValueError as exc:
-        print(f"plansearch: error: {exc}", file=sys.stderr)
+        print(f"plansearch: error: {printable(exc)}", file=sys.stderr)
         return 2
     except PlansearchError as exc:
-        print(f"plansearch: error: {exc}", file=sys.stderr)
+        print(f"plansearch: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,20 +10,31 @@ from indexer.models import HIGHLIGHT_LABELS
 from .models import SearchPage
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+#: Control characters a terminal would act on (escape sequences, bells, carriage returns …); not tab or newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print on a terminal: control characters shown as ``\\x1b`` rather than obeyed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def _plain(fragment: str, color: bool) -> str:
-    marked = _MARK.sub((lambda m: f"\x1b[1;33m{m.group(1)}\x1b[0m") if color else (lambda m: f"[{m.group(1)}]"),
-                       fragment)
-    return html.unescape(marked)
+    parts = _MARK.split(fragment)  # text, marked, text, marked … text
+    out = []
+    for i, part in enumerate(parts):
+        text = printable(html.unescape(part))
+        out.append(text if i % 2 == 0 else f"\x1b[1;33m{text}\x1b[0m" if color else f"[{text}]")
+    return "".join(out)
 
 
 def print_page(page: SearchPage, color: bool = False) -> None:
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
-    print(f"{page.total} results for {page.interpreted} ({page.took_ms} ms)")
+    p = printable
+    print(p(f"{page.total} results for {page.interpreted} ({page.took_ms} ms)"))
     for n, hit in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
         where = f"P.{hit.plan_page}" if hit.plan_page else ""
-        print(f"\n{n}. {bold(hit.title)}  [{hit.year_label}] {hit.measure_id}  {where}")
-        print(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}")
+        print(f"\n{n}. {bold(p(hit.title))}  {p(f'[{hit.year_label}] {hit.measure_id}  {where}')}")
+        print(p(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}"))
         for field, fragment in hit.highlights.items():
             print(f"   {HIGHLIGHT_LABELS[field]}: {_plain(fragment, color)}")

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 
 from indexer import Dataset, Record
+from indexer.reader import clean_cell
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "koganei_jisatsu_taisaku_r2_r3.tsv"
 _NUMBERED = re.compile(r"([0-9０-９]+)[\s\u3000.．、)）]+(.*)", re.S)
@@ -98,7 +99,7 @@ def unaccounted(ds: Dataset, rows: list[list[str]]) -> dict[str, object]:
     a source cell, and every cell naming one, or naming a column, is accounted for
     by it. An empty result means nothing was lost and nothing was made up.
     """
-    source = Counter(c.strip() for row in rows for c in row if c.strip())  # as the reader trims
+    source = Counter(c for c in (clean_cell(c) for row in rows for c in row) if c)  # as the reader cleans
     groups = {g for m in ds.measures for g in (m.policy, m.item) if g}
     problems: dict[str, object] = {}
     invented_groups = sorted(g for g in groups if g not in source)

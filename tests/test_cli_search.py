@@ -116,3 +116,17 @@ def test_search_builds_a_missing_index_first(capsys, tmp_path, data_dir):
     assert main(["search", "ハローワーク", "--json", "--data", str(data_dir), "--index-dir", str(index)]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == 4
     assert (index / "CURRENT").is_file()
+
+
+def test_control_characters_are_shown_not_obeyed(capsys, dirs):
+    # A terminal would clear the screen on ESC[2J; the output shows it as \x1b instead.
+    assert main(["search", "いじめ\x1b[2J", *dirs]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "いじめ" in out
+
+
+def test_printable():
+    from search_app.terminal import printable
+
+    assert printable("相談\x1b[31m窓口\x07\x9b\n\t") == "相談\\x1b[31m窓口\\x07\\x9b\n\t"

@@ -8,6 +8,7 @@ import pytest
 from table_tools import unaccounted
 
 from indexer import TableError, read_table
+from indexer.reader import clean_cell
 from indexer.sources import MAX_CELL_CHARS, read_rows
 
 
@@ -47,3 +48,36 @@ def test_a_table_of_100k_rows_is_read(tmp_path, bundled_path):
     ds = read_table(path)
     assert len(ds.measures) == 100_000 and len(ds.records()) == 200_000
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.parametrize(("cell", "clean"), [
+    ("自殺対策\x1b[2J計画", "自殺対策[2J計画"),            # an escape sequence loses its ESC
+    ("相談\x07窓口\x00", "相談窓口"),                        # bell, NUL
+    ("講演会を実施\x0bゲートキーパー養成", "講演会を実施\nゲートキーパー養成"),  # a spreadsheet's line break
+    ("\x85いのち支える\x9b31m", "いのち支える31m"),            # C1 controls (NEL, CSI)
+    ("\u3000 実施 \t", "実施"),
+    ("\x1b", ""),
+    ("１００％", "１００％"),                                  # width is the analyzer's business, not the reader's
+])
+def test_clean_cell(cell, clean):
+    assert clean_cell(cell) == clean
+
+
+def test_control_characters_in_cells_are_removed_and_reported(tmp_path, bundled_path, capsys):
+    from search_app.cli import main
+
+    lines = bundled_path.read_text(encoding="utf-8").split("\n")
+    cells = lines[5].split("\t")
+    assert cells[1] == "2 教員向け研修の充実"
+    cells[1] = "2 教員向け\x1b]0;pwned\x07研修の充実"
+    cells[4] = "\x1b[31m指導室"
+    lines[5] = "\t".join(cells)
+    path = tmp_path / "koganei\x1b[2J.tsv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    ds = read_table(path)
+    measure = next(m for m in ds.measures if m.measure_id.endswith("/1-1-2"))
+    assert (measure.title, measure.section) == ("教員向け]0;pwned研修の充実", "[31m指導室")
+    assert "removed control characters (such as U+001B) from 2 cell(s)" in [w.message for w in ds.warnings]
+    assert main(["inspect", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "koganei\\x1b[2J.tsv" in out
