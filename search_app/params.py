@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
@@ -21,12 +23,24 @@ def _bad(parameter: str, message: str) -> ApiError:
     return ApiError(400, "bad_parameter", message, parameter)
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _number(raw: str) -> int:
+    """A whole number written in ASCII or full-width digits (２０２１); ValueError for anything else
+    (signs, ``1_000``, other scripts' digits, which ``int()`` would take)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(raw)
+    return int(text)
+
+
 def _int(args: MultiDict, name: str, default: int, low: int, high: int, what: str) -> int:
     raw = args.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw.strip())
+        value = _number(raw)
     except ValueError:
         raise _bad(name, f"{name} must be {what}") from None
     if not low <= value <= high:
@@ -47,7 +61,7 @@ def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest
     years = []
     for raw in _many(args, "year"):
         try:
-            year = int(raw.strip())
+            year = _number(raw)
         except ValueError:
             raise _bad("year", "year must be a fiscal year such as 2021") from None
         if not 1900 <= year <= 2200:

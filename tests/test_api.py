@@ -303,3 +303,14 @@ def _validator(openapi: dict, schema: str):
 def test_responses_match_the_openapi_schemas(client, openapi, path, schema):
     errors = [e.message for e in _validator(openapi, schema).iter_errors(client.get(path).get_json())]
     assert errors == []
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"year": "２０２１"}, {"2021": 3}),            # full-width digits, as an IME types them
+    ({"year": " 2020 "}, {"2020": 5}),
+    ({"year": "2021", "per_page": "２"}, {"2021": 3}),
+])
+def test_numbers_in_full_width_digits_are_read(client, params, expected):
+    page = search(client, "コロナ", **params)
+    assert page["facets"]["year"] == expected
+    assert page["per_page"] == (2 if "per_page" in params else 20)

@@ -23,6 +23,10 @@ ERRORS = [
     ("GET", "/api/search?q=コロナ&per_page=0", 400, "bad_parameter", "per_page"),
     ("GET", "/api/search?q=コロナ&per_page=101", 400, "bad_parameter", "per_page"),
     ("GET", "/api/search?q=コロナ&per_page=x", 400, "bad_parameter", "per_page"),
+    ("GET", "/api/search?q=コロナ&per_page=1_0", 400, "bad_parameter", "per_page"),  # int() would take these
+    ("GET", "/api/search?q=コロナ&page=%D9%A1", 400, "bad_parameter", "page"),  # Arabic-Indic 1
+    ("GET", "/api/search?q=コロナ&page=%2B2", 400, "bad_parameter", "page"),  # +2
+    ("GET", "/api/search?q=コロナ&year=2_021", 400, "bad_parameter", "year"),
     ("GET", "/api/search?q=コロナ&page=0", 400, "bad_parameter", "page"),
     ("GET", "/api/search?q=コロナ&page=-1", 400, "bad_parameter", "page"),
     ("GET", "/api/search?q=コロナ&sort=date", 400, "bad_parameter", "sort"),
