@@ -27,7 +27,7 @@ from .normalize import Normalized, normalize
 
 #: Changes whenever the indexed tokens would change; an index built by another
 #: version must be rebuilt.
-ANALYZER_VERSION = f"ja-3/fugashi-{version('fugashi')}/unidic-lite-{version('unidic-lite')}"
+ANALYZER_VERSION = f"ja-4/fugashi-{version('fugashi')}/unidic-lite-{version('unidic-lite')}"
 
 #: Parts of speech (UniDic pos1) that carry no search meaning.
 STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白"})

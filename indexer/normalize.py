@@ -53,8 +53,10 @@ def _fold_cluster(chunk: str) -> str:
 
 
 def _printable(out: str) -> str:
+    """Invisible format characters (zero-width space and joiners, soft hyphen, BOM) removed, so that they do
+    not split a word; other unprintable characters (controls, line breaks) become spaces."""
     if not out.isprintable():
-        out = "".join(c if c.isprintable() else " " for c in out)
+        out = "".join(c if c.isprintable() else "" if unicodedata.category(c) == "Cf" else " " for c in out)
     return out
 
 

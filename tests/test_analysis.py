@@ -33,6 +33,7 @@ SAME_KEYS = [
     ("ひとりぐらし", "ひとり暮らし", "一人暮らし"),
     ("㍻", "平成"),
     ("ｶﾞｲﾄﾞ", "ガイド"),
+    ("自殺対策", "自殺\u200b対策", "自殺\u2060対策"),
 ]
 
 
@@ -185,6 +186,9 @@ FOLDED = [
     ("㍻", "平成"),
     ("ΟΔΟΣ", "οδοσ"),  # not οδος: the index folds Σ alone, so the query word must too
     ("a\x00b", "a b"),
+    ("いじ\u200bめ", "いじめ"),  # a zero-width space pasted from a web page joins, not splits
+    ("ゲート\u00adキーパー", "ゲートキーパー"),  # soft hyphen
+    ("\ufeffコロナ", "コロナ"),
 ]
 
 
@@ -195,7 +199,7 @@ def test_fold(text, expected):
 
 
 FOLD_PIECES = ["ΑΣ", "Σ", "ς", "Ϲ", "\U0001d6ba", "\u1100", "\u1161", "\u11a8", "㉠", "\u0b47", "\u0b3e", "ｶ", "ﾞ", "゛",
-               "\u3099", "e", "\u0301", "İ", "ß", "ﬁ", "㍻", "Ａ", "\x00", " ", "子ども", "😀"]
+               "\u3099", "e", "\u0301", "İ", "ß", "ﬁ", "㍻", "Ａ", "\x00", " ", "子ども", "😀", "\u200b", "\u00ad"]
 
 
 @settings(max_examples=100, deadline=None)
