@@ -105,6 +105,14 @@ def test_pagination(client):
     assert hits.isdisjoint(re.findall(r'<h2><a href="(/measures/[^"]+)"', second))
 
 
+def test_a_page_past_the_end_links_to_the_last(client):
+    past = get(client, "/?q=相談&per_page=5&page=9")
+    assert total(past) == 18 and '<li class="hit">' not in past
+    assert "9 ページ目に結果はありません（4 ページまで）。" in past
+    last = get(client, link_to(past, "最後のページへ"))
+    assert '<ol class="hits" start="16">' in last and last.count('<li class="hit">') == 3
+
+
 def test_sort_links(client):
     page = get(client, "/?q=コロナ")
     assert "<strong>関連度順</strong>" in page
