@@ -137,21 +137,32 @@ def _text_rows(name: str, text: str, delimiter: str) -> Iterator[RawRow]:
             last = RawRow(start, _checked(name, start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise TableError(name, f"is not a readable table ({exc})", start) from None
+        if "field larger than field limit" not in str(exc):
+            raise TableError(name, f"is not a readable table ({exc})", start) from None
+        if _unclosed_quote(text, start, delimiter):
+            raise TableError(name, _UNCLOSED, start) from None
+        raise TableError(name, f"has a cell of more than {csv.field_size_limit():,} characters; "
+                         f"the limit is {MAX_CELL_CHARS:,}", start) from None
     if last is not None:
         if start - 1 > last.line and _unclosed_quote(text, last.line, delimiter):
-            raise TableError(name, 'a quoted cell starting on this line is never closed (a closing " is missing), '
-                             "so every line after it would be read as that one cell", last.line)
+            raise TableError(name, _UNCLOSED, last.line)
         yield last
+
+
+_UNCLOSED = ('a quoted cell starting on this line is never closed (a closing " is missing), '
+             "so every line after it would be read as that one cell")
 
 
 def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
     """Whether the row starting on ``line`` opens a quote that runs to the end of the text."""
     tail = "".join(re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)[line - 1:])
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(tail) + 1))  # the whole tail may be one cell
     try:
         list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         return "unexpected end of data" in str(exc)
+    finally:
+        csv.field_size_limit(limit)
     return False
 
 

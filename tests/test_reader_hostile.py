@@ -24,15 +24,33 @@ def test_a_table_in_another_encoding_read_as_utf8_is_refused_or_read_whole(tmp_p
         assert unaccounted(ds, [r.cells for r in read_rows(path, "utf-8")]) == {}
 
 
-def test_an_enormous_cell_is_refused_with_its_line(tmp_path, bundled_path):
+@pytest.mark.parametrize(("chars", "says"), [
+    (MAX_CELL_CHARS + 1, "has a cell of 100,001 characters; the limit is 100,000"),
+    (200_000, "has a cell of more than 131,072 characters; the limit is 100,000"),  # past the csv module's own limit
+])
+def test_an_enormous_cell_is_refused_with_its_line(tmp_path, bundled_path, chars, says):
     lines = bundled_path.read_text(encoding="utf-8").split("\n")
     cells = lines[6].split("\t")
-    cells[7] = "長" * (MAX_CELL_CHARS + 1)
+    cells[7] = "長" * chars
     lines[6] = "\t".join(cells)
     path = tmp_path / "huge.tsv"
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(TableError, match=r"huge\.tsv:7: has a cell of 100,001 characters"):
+    with pytest.raises(TableError) as caught:
         read_table(path)
+    assert str(caught.value) == f"{path}:7: {says}"
+
+
+def test_an_unclosed_quote_swallowing_a_long_file_is_named_as_such(tmp_path, bundled_path):
+    lines = bundled_path.read_text(encoding="utf-8").split("\n")
+    lines += [lines[6]] * 400  # long enough that the quoted cell passes the csv module's limit
+    cells = lines[6].split("\t")
+    cells[7] = '"' + cells[7]
+    lines[6] = "\t".join(cells)
+    path = tmp_path / "quote.tsv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(TableError) as caught:
+        read_table(path)
+    assert str(caught.value).startswith(f"{path}:7: a quoted cell starting on this line is never closed")
 
 
 def test_a_table_of_100k_rows_is_read(tmp_path, bundled_path):
