@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from .settings import load_settings
 
@@ -28,12 +28,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     from . import errors, security, views_api, views_pages
+    from .params import check_utf8
     from .service import ensure_index, make_engine
 
     if app.config.get("BUILD_INDEX", True):
         ensure_index(Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"]))
     app.extensions["plansearch"] = make_engine(settings)
     errors.init_app(app)
+    app.before_request(lambda: check_utf8(request.query_string))
     security.init_app(app)
     app.register_blueprint(views_api.bp)
     app.register_blueprint(views_pages.bp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from urllib.parse import unquote, unquote_to_bytes
 
 from werkzeug.datastructures import MultiDict
 
@@ -46,6 +47,23 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int, what: st
     if not low <= value <= high:
         raise _bad(name, f"{name} must be {what}")
     return value
+
+
+def check_utf8(query_string: bytes) -> None:
+    """An ``ApiError`` naming the first parameter whose %-decoded bytes are not UTF-8.
+
+    werkzeug keeps such a value as the literal text ``%FF``, which would then be searched for.
+    """
+    for pair in query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                shown = unquote(name.decode("latin-1"), errors="replace")
+                raise _bad(shown if part is value and shown in KNOWN else None,
+                           f"{shown} is not UTF-8 text once %-decoded; send text as UTF-8 (いじめ is "
+                           "%E3%81%84%E3%81%98%E3%82%81)") from None
 
 
 def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest:

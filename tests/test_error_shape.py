@@ -27,6 +27,10 @@ ERRORS = [
     ("GET", "/api/search?q=コロナ&page=%D9%A1", 400, "bad_parameter", "page"),  # Arabic-Indic 1
     ("GET", "/api/search?q=コロナ&page=%2B2", 400, "bad_parameter", "page"),  # +2
     ("GET", "/api/search?q=コロナ&year=2_021", 400, "bad_parameter", "year"),
+    ("GET", "/api/search?q=%FF%FE", 400, "bad_parameter", "q"),  # not UTF-8 once %-decoded
+    ("GET", "/api/search?q=%E3%81", 400, "bad_parameter", "q"),  # half a character
+    ("GET", "/api/search?q=コロナ&%FF=1", 400, "bad_parameter", None),
+    ("GET", "/export.csv?q=%82%A2%82%B6%82%DF", 400, "bad_parameter", "q"),  # いじめ in Shift_JIS
     ("GET", "/api/search?q=コロナ&page=0", 400, "bad_parameter", "page"),
     ("GET", "/api/search?q=コロナ&page=-1", 400, "bad_parameter", "page"),
     ("GET", "/api/search?q=コロナ&sort=date", 400, "bad_parameter", "sort"),

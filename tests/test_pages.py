@@ -152,6 +152,11 @@ def test_bad_parameter_on_the_page(client):
     assert 'value="コロナ"' in page
 
 
+def test_a_query_in_shift_jis_bytes_is_an_error_page(client):
+    page = get(client, "/?q=%82%A2%82%B6%82%DF", status=400)  # いじめ in Shift_JIS, %-encoded
+    assert "q is not UTF-8 text once %-decoded" in page
+
+
 # -- the measure page ---------------------------------------------------------------------------------------------
 
 
