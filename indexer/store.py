@@ -1,12 +1,6 @@
-"""Index generations on disk: build beside the live one, switch atomically, never serve half an index.
+"""Writing an index generation from datasets, and opening the live one.
 
-Layout of an index folder::
-
-    index/
-      CURRENT            name of the live generation (replaced atomically)
-      gen-<time>-<pid>/  a complete Whoosh index + meta.json
-      .build-<…>/        a build in progress (removed if it fails or was killed)
-      build.lock         held while a build runs
+Where generations live and how one replaces another is ``generations.py``.
 """
 
 from __future__ import annotations
@@ -15,11 +9,8 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +19,15 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from .analysis import ANALYZER_VERSION
 from .arrays import ArrayBuilder
+from .generations import (
+    IndexInfo,
+    IndexUnavailable,
+    build_lock,
+    clean_partial,
+    current_generation,
+    publish,
+    read_info,
+)
 from .models import Dataset, PlansearchError
 from .schema import SEARCH_FIELDS, key_field, make_schema
 from .writer import BulkWriter, analysed
@@ -35,9 +35,7 @@ from .writer import BulkWriter, analysed
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 5
-CURRENT = "CURRENT"
 SOURCES = "sources"
-LOCK = "build.lock"
 
 
 class IndexCodec(W3Codec):
@@ -48,23 +46,6 @@ class IndexCodec(W3Codec):
 
     def __init__(self) -> None:
         super().__init__(blocklimit=1024, compression=0)
-
-
-class IndexUnavailable(PlansearchError):
-    """The index is missing, stale or from another version."""
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    path: Path
-    generation: str
-    built_at: str
-    records: int
-    datasets: tuple[dict, ...]
-
-    @property
-    def dataset_slugs(self) -> list[str]:
-        return [d["slug"] for d in self.datasets]
 
 
 Progress = Callable[[int, int], None]
@@ -96,18 +77,12 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
             }
             _copy_sources(datasets, tmp / SOURCES)
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-            _fsync_dir(tmp)
-            os.rename(tmp, root / name)
+            publish(root, tmp, name)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        pointer = root / f".{CURRENT}.{os.getpid()}"
-        pointer.write_text(name, encoding="utf-8")
-        os.replace(pointer, root / CURRENT)
-        _fsync_dir(root)
-        _remove_old(root, keep={name})
         log.info("index %s: %d records in generation %s", root, records, name)
-        return _info(root / name)
+        return read_info(root / name)
 
 
 def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
@@ -165,29 +140,6 @@ def _dataset_meta(ds: Dataset) -> dict:
     }
 
 
-def current_generation(root: Path) -> Path | None:
-    try:
-        name = (root / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    path = root / name
-    return path if name and (path / "meta.json").is_file() else None
-
-
-def _info(gen: Path) -> IndexInfo:
-    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
-    return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
-                     datasets=tuple(meta["datasets"]))
-
-
-def live_info(root: Path) -> IndexInfo:
-    """What the live generation holds, without opening it."""
-    gen = current_generation(root)
-    if gen is None:
-        raise IndexUnavailable(f"{root}: no index yet; run 'plansearch index'")
-    return _info(gen)
-
-
 def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
     """Open the live generation read-only, checking it was built by this analyzer."""
     gen = current_generation(root)
@@ -199,7 +151,7 @@ def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
             f"{root}: the index was built by analyzer {meta.get('analyzer')} (schema {meta.get('schema')}), "
             f"this is {ANALYZER_VERSION} (schema {SCHEMA_VERSION}); rebuild it with 'plansearch index'"
         )
-    return whoosh_index.open_dir(str(gen), readonly=True), _info(gen)
+    return whoosh_index.open_dir(str(gen), readonly=True), read_info(gen)
 
 
 def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
@@ -213,54 +165,3 @@ def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
     built = {tuple(f) for f in meta.get("files", [])}
     now = {tuple(_stamp(p)) for p in table_files}
     return built != now
-
-
-def clean_partial(root: Path) -> None:
-    """Remove builds that were interrupted (their builder is gone: we hold the lock)."""
-    for child in root.glob(".build-*"):
-        shutil.rmtree(child, ignore_errors=True)
-    for child in root.glob(f".{CURRENT}.*"):
-        child.unlink(missing_ok=True)
-
-
-def _remove_old(root: Path, keep: set[str]) -> None:
-    """Remove generations older than the previous one (a running reader may still use that)."""
-    gens = sorted((p for p in root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in gens[:-2]:
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def build_lock(root: Path, wait: bool = False) -> Iterator[None]:
-    """Hold the index folder's build lock; a second build fails clearly (or waits)."""
-    fh = open(root / LOCK, "a+")  # noqa: SIM115 - held for the with-block
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK
-            try:
-                msvcrt.locking(fh.fileno(), mode, 1)
-            except OSError:
-                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
-        else:
-            import fcntl
-
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
-        yield
-    finally:
-        fh.close()

@@ -19,9 +19,10 @@ import numpy as np
 from whoosh import query as wq
 
 from indexer.arrays import Columns
+from indexer.generations import IndexInfo, current_generation
 from indexer.models import TEXT_FIELDS
 from indexer.schema import FACET_FIELDS, SEARCH_FIELDS, meta_text
-from indexer.store import IndexInfo, current_generation, open_index
+from indexer.store import open_index
 
 from .cache import ResultCache, request_key
 from .compile import plan

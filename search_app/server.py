@@ -17,7 +17,7 @@ from pathlib import Path
 
 import waitress
 
-from indexer.store import live_info
+from indexer.generations import live_info
 
 from .reload import start_watcher
 from .service import ensure_index

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from indexer import Dataset, PlansearchError, TableError, read_paths, read_table, sources
 from indexer.config import load_config
-from indexer.store import IndexInfo, build_index, current_generation, is_stale, previous_source
+from indexer.generations import IndexInfo, current_generation
+from indexer.store import build_index, is_stale, previous_source
 
 from .engine import Engine, PlanUrl
 

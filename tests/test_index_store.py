@@ -12,7 +12,8 @@ import pytest
 
 from indexer import Dataset, Measure, PlansearchError, read_paths
 from indexer.analysis import ANALYZER_VERSION
-from indexer.store import CURRENT, IndexUnavailable, build_index, build_lock, is_stale, open_index
+from indexer.generations import CURRENT, IndexUnavailable, build_lock
+from indexer.store import build_index, is_stale, open_index
 from search_app.engine import Engine
 from search_app.models import SearchRequest
 

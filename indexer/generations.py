@@ -1,0 +1,129 @@
+"""Index generations on disk: the live one named by ``CURRENT``, switched atomically, old ones removed.
+
+Layout of an index folder::
+
+    index/
+      CURRENT            name of the live generation (replaced atomically)
+      gen-<time>-<pid>/  a complete Whoosh index + meta.json
+      .build-<…>/        a build in progress (removed if it fails or was killed)
+      build.lock         held while a build runs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import PlansearchError
+
+CURRENT = "CURRENT"
+LOCK = "build.lock"
+
+
+class IndexUnavailable(PlansearchError):
+    """The index is missing, stale or from another version."""
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    path: Path
+    generation: str
+    built_at: str
+    records: int
+    datasets: tuple[dict, ...]
+
+    @property
+    def dataset_slugs(self) -> list[str]:
+        return [d["slug"] for d in self.datasets]
+
+
+def current_generation(root: Path) -> Path | None:
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path = root / name
+    return path if name and (path / "meta.json").is_file() else None
+
+
+def read_info(gen: Path) -> IndexInfo:
+    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
+                     datasets=tuple(meta["datasets"]))
+
+
+def live_info(root: Path) -> IndexInfo:
+    """What the live generation holds, without opening it."""
+    gen = current_generation(root)
+    if gen is None:
+        raise IndexUnavailable(f"{root}: no index yet; run 'plansearch index'")
+    return read_info(gen)
+
+
+def publish(root: Path, tmp: Path, name: str) -> None:
+    """Make the finished build ``tmp`` the live generation ``name``: rename it, then point ``CURRENT`` at it
+    (``os.replace`` is atomic: a reader sees the old generation or the new, never neither)."""
+    fsync_dir(tmp)
+    os.rename(tmp, root / name)
+    pointer = root / f".{CURRENT}.{os.getpid()}"
+    pointer.write_text(name, encoding="utf-8")
+    os.replace(pointer, root / CURRENT)
+    fsync_dir(root)
+    remove_old(root, keep={name})
+
+
+def clean_partial(root: Path) -> None:
+    """Remove builds that were interrupted (their builder is gone: we hold the lock)."""
+    for child in root.glob(".build-*"):
+        shutil.rmtree(child, ignore_errors=True)
+    for child in root.glob(f".{CURRENT}.*"):
+        child.unlink(missing_ok=True)
+
+
+def remove_old(root: Path, keep: set[str]) -> None:
+    """Remove generations older than the previous one (a running reader may still use that)."""
+    gens = sorted((p for p in root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in gens[:-2]:
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def fsync_dir(path: Path) -> None:
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def build_lock(root: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the index folder's build lock; a second build fails clearly (or waits)."""
+    fh = open(root / LOCK, "a+")  # noqa: SIM115 - held for the with-block
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK
+            try:
+                msvcrt.locking(fh.fileno(), mode, 1)
+            except OSError:
+                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
+        else:
+            import fcntl
+
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
+        yield
+    finally:
+        fh.close()
