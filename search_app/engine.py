@@ -26,7 +26,7 @@ from indexer.store import open_index
 
 from .cache import ResultCache, request_key
 from .compile import plan
-from .highlight import snippet
+from .highlight import extra_snippet, snippet
 from .matching import B, Matcher, allowed_records, ranked
 from .models import Hit, SearchPage, SearchRequest
 from .query import parse
@@ -204,9 +204,9 @@ class Engine:
         highlights = {f: snippet(doc[f], run.plan.patterns, self.snippet_chars, tok.get(f))
                       for f in TEXT_FIELDS if f in run.fields and run.fields[f][docnum] and doc.get(f)}
         if doc.get("extra") and run.meta is not None and run.meta[docnum]:
-            text = "\n".join(f"{cell['column']}: {cell['text']}" for cell in doc["extra"])
-            fragment = snippet(text, run.plan.patterns, self.snippet_chars)
-            if "<mark>" in fragment:  # the match is in these cells, not in the policy or section
+            fragment = extra_snippet(meta_text(doc), doc["extra"], run.plan.patterns, self.snippet_chars,
+                                     tok.get("meta"))
+            if fragment:  # else the match is in the policy, item or section
                 highlights["extra"] = fragment
         return Hit(
             measure_id=doc["measure_id"], dataset=doc["dataset"], title=doc["title"], policy=doc["policy"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from indexer.analysis import index_terms
@@ -75,13 +75,24 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _densest(spans: Sequence[tuple[int, int]], length: int) -> int:
+    """Where the (sorted) match with the most matches within ``length`` characters after it starts; the
+    first such. One pass with two pointers: a cell can hold thousands of matches."""
+    best, most, j = 0, 0, 0
+    for i, (start, _) in enumerate(spans):
+        j = max(j, i)
+        while j < len(spans) and spans[j][0] < start + length:
+            j += 1
+        if j - i > most:
+            best, most = start, j - i
+    return best
+
+
 def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[int, int]:
     """A span of about ``length`` characters around the densest matches, on sentence edges where possible."""
     if len(text) <= length:
         return 0, len(text)
-    first = 0
-    if spans:  # start at the match that has the most other matches within reach
-        first = max(spans, key=lambda sp: sum(1 for s, _ in spans if sp[0] <= s < sp[0] + length))[0]
+    first = _densest(spans, length)
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, first)]
     start = starts[-1]
     if first - start > length // 2:  # the sentence begins too far back: cut inside it
@@ -100,7 +111,29 @@ def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[in
 
 def snippet(text: str, patterns: Sequence[Pattern], length: int = 120, tokens: Tokens | None = None) -> str:
     """An HTML fragment: the escaped text around the matches, each match in ``<mark>``."""
-    spans = match_spans(text, patterns, tokens)
+    return marked(text, match_spans(text, patterns, tokens), length)
+
+
+def extra_snippet(meta: str, cells: Sequence[Mapping[str, str]], patterns: Sequence[Pattern], length: int = 120,
+                  tokens: Tokens | None = None) -> str | None:
+    """``「column」: snippet`` of the first extra cell with a match, or None if the matches in ``meta`` (the
+    measure's meta text, which ends with the extra cells' texts, one per line) all fall before them.
+
+    Uses the meta text's stored tokens; the column names are not searched, so they are never marked."""
+    spans = match_spans(meta, patterns, tokens)
+    pos = len(meta) - len("\n".join(cell["text"] for cell in cells))
+    for cell in cells:
+        text = cell["text"]
+        end = pos + len(text)
+        inside = [(max(s, pos) - pos, min(e, end) - pos) for s, e in spans if s < end and e > pos]
+        if inside:
+            return f"{html.escape(cell['column'])}: {marked(text, inside, length)}"
+        pos = end + 1
+    return None
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> str:
+    """The escaped text around ``spans`` (sorted, merged), each in ``<mark>``."""
     start, end = window(text, spans, length)
     out = [ELLIPSIS] if start > 0 else []
     pos = start

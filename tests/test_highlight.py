@@ -164,3 +164,23 @@ def test_every_highlighted_field_has_a_mark(search, q):
     for hit in search(q, synonyms=False).results:
         for fragment in hit.highlights.values():
             assert "<mark>" in fragment
+
+
+@given(st.lists(st.integers(0, 2_000), max_size=60, unique=True), st.integers(1, 300))
+def test_the_densest_window_is_found_in_one_pass(starts, length):
+    from search_app.highlight import _densest
+
+    spans = [(s, s + 1) for s in sorted(starts)]
+    brute = max(spans, key=lambda sp: sum(1 for s, _ in spans if sp[0] <= s < sp[0] + length))[0] if spans else 0
+    assert _densest(spans, length) == brute
+
+
+def test_extra_snippet_marks_only_inside_the_cells():
+    from search_app.highlight import extra_snippet
+
+    meta = "重点施策1 子ども・若者に関する自殺対策の推進\n(1) 学校における取組\n教育部\n指導室\nスクールロイヤーと連携"
+    cells = [{"column": "若者<欄>", "text": "スクールロイヤーと連携"}]
+    patterns = [Pattern(tuple(keys("若者")), fold("若者"))]
+    assert extra_snippet(meta, cells, patterns) is None  # 若者 is in the policy and the column name only
+    patterns = [Pattern(tuple(keys("連携")), fold("連携"))]
+    assert extra_snippet(meta, cells, patterns) == "若者&lt;欄&gt;: スクールロイヤーと<mark>連携</mark>"
