@@ -66,7 +66,8 @@ def _grouped(node: Node) -> str:
 
 def normalize_query(q: str) -> str:
     q = unicodedata.normalize("NFKC", q).translate(_MARKS)
-    q = "".join(c if c.isprintable() else " " for c in q)
+    # as the index folds text: invisible format characters (zero-width space, soft hyphen …) join, others split
+    q = "".join(c if c.isprintable() else "" if unicodedata.category(c) == "Cf" else " " for c in q)
     return re.sub(r"\s+", " ", q).strip()
 
 

@@ -35,6 +35,9 @@ PARSED = [
     ("((相談))", "相談"),
     ("相談\t\n窓口\x00", "相談 窓口"),
     ("\u3000相談\u3000", "相談"),
+    ("いじ\u200bめ", "いじめ"),  # a zero-width space pasted with the word joins it, as in the index
+    ("-\u00ad子ども 相談", "-子ども 相談"),  # a soft hyphen keeps the minus on its word
+    ("\ufeff相談", "相談"),
     ("相談 -", "相談"),
     ('相談 ""', "相談"),
     ("OR 相談 OR", "相談"),
@@ -96,6 +99,11 @@ def mentions(engine, hit, word: str) -> bool:
     texts = [measure[k] for k in ("title", "policy", "item", "department", "section")]
     texts += [year[k] for k in ("status", "evaluation", "achievement", "plan")]
     return any(word in t for t in texts if t)
+
+
+def test_invisible_characters_in_a_word_find_it(search):
+    assert measures(search("いじ\u200bめ")) == measures(search("いじめ")) != set()
+    assert measures(search("子\u00adども")) == measures(search("子ども")) != set()
 
 
 def test_words_are_all_required(search):
