@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime
 import io
 import re
 import stat
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +59,9 @@ def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None)
     if not data.strip():
         raise TableError(name, "is empty")
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() in XLSX_SUFFIXES:
-        yield from _xlsx_rows(name, data, sheet)
+        from .workbook import xlsx_rows  # imported here: it imports openpyxl, which only workbooks need
+
+        yield from xlsx_rows(name, data, sheet)
         return
     if path.suffix.lower() == ".xls":
         raise TableError(name, "is an old .xls workbook; save it as .xlsx or CSV")
@@ -134,7 +134,7 @@ def _text_rows(name: str, text: str, delimiter: str) -> Iterator[RawRow]:
                 raise TableError(name, f"has more than {MAX_ROWS:,} rows", start)
             if last is not None:
                 yield last
-            last = RawRow(start, _checked(name, start, row))
+            last = RawRow(start, checked_cells(name, start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" not in str(exc):
@@ -154,82 +154,26 @@ _UNCLOSED = ('a quoted cell starting on this line is never closed (a closing " i
 
 
 def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
-    """Whether the row starting on ``line`` opens a quote that runs to the end of the text."""
+    """Whether a quoted cell from the row starting on ``line`` on runs to the end of the text.
+
+    Scans the quotes itself (the csv module would stop at its own field size limit, which is
+    process-wide and so not to be changed while another thread reads): a quote opens a cell only at the
+    start of one, and ``""`` inside is an escaped quote.
+    """
     tail = "".join(re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)[line - 1:])
-    limit = csv.field_size_limit(max(csv.field_size_limit(), len(tail) + 1))  # the whole tail may be one cell
-    try:
-        list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    finally:
-        csv.field_size_limit(limit)
+    opening = re.compile(f'(?:^|(?<=[{re.escape(delimiter)}\r\n]))"')
+    body = re.compile(r'[^"]*(?:""[^"]*)*')  # a quoted cell's content, up to its closing quote
+    pos = 0
+    while (found := opening.search(tail, pos)) is not None:
+        end = body.match(tail, found.end()).end()
+        if end >= len(tail):
+            return True
+        pos = end + 1
     return False
 
 
-#: A workbook's files, unpacked, may not exceed this (a small .xlsx can unpack to gigabytes).
-MAX_XLSX_UNPACKED_BYTES = 4 * MAX_FILE_BYTES
-#: Nor its shared strings, which openpyxl holds in memory whole (about 12 bytes of memory per byte, 6 s per 32 MiB).
-MAX_XLSX_STRINGS_BYTES = MAX_FILE_BYTES
-
-
-def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
-    import openpyxl  # imported here: only workbooks need it
-
-    # A damaged workbook fails in zipfile, zlib, the XML parser or openpyxl, each with its own
-    # exceptions (BadZipFile, zlib.error, NotImplementedError, KeyError, SyntaxError …): any of
-    # them means the workbook cannot be read, and is reported as such.
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()  # sizes from the central directory: zipfile reads no further
-        unpacked = sum(info.file_size for info in infos)
-        if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise TableError(name, f"unpacks to {unpacked:,} bytes; the limit is {MAX_XLSX_UNPACKED_BYTES:,}")
-        strings = sum(info.file_size for info in infos if info.filename.lower().endswith("sharedstrings.xml"))
-        if strings > MAX_XLSX_STRINGS_BYTES:
-            raise TableError(name, f"has {strings:,} bytes of shared strings; the limit is {MAX_XLSX_STRINGS_BYTES:,}")
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except TableError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - see above
-        raise TableError(name, f"is not a readable .xlsx workbook ({_reason(exc)})") from None
-    n = 0
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise TableError(name, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
-        ws = book[sheet] if sheet else book.worksheets[0]
-        for n, cells in enumerate(ws.iter_rows(), start=1):
-            if n > MAX_ROWS:
-                raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
-            texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
-            yield RawRow(n, _checked(name, n, texts))
-    except TableError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read
-        raise TableError(name, f"is not a readable .xlsx workbook ({_reason(exc)})", n + 1) from None
-    finally:
-        book.close()
-
-
-def _reason(exc: Exception) -> str:
-    """An exception as one short line."""
-    text = " ".join(str(exc).split())[:200]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _cell_text(value: object, number_format: str | None = None) -> str:
-    """A cell as the sheet shows it: 1 formatted ``0%`` is 「100%」, as in a CSV saved by Excel."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (number_format or ""):
-        return f"{round(value * 100, 10):g}%"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
-    return str(value)
-
-
-def _checked(name: str, line: int, cells: list[str]) -> list[str]:
+def checked_cells(name: str, line: int, cells: list[str]) -> list[str]:
+    """``cells``, or a ``TableError`` for one over ``MAX_CELL_CHARS``."""
     for cell in cells:
         if len(cell) > MAX_CELL_CHARS:
             raise TableError(name, f"has a cell of {len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}", line)

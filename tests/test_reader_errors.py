@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from indexer import PlansearchError, TableError, read_paths, read_table, sources
+from indexer import workbook as workbook_module
 
 HEADER = "計画における項目\t実施内容\t担当課\t令和2年度実施状況\t評価\t達成度"
 ROW = "(1) 学校における支援\t1 いじめ防止対策\t指導室\t年3回授業を実施した。\t早期発見に取り組めた。\t実施"
@@ -112,7 +113,7 @@ def test_bad_file(tmp_path, name, data, says, line):
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(sources, "MAX_XLSX_UNPACKED_BYTES", 1_000_000)
+    monkeypatch.setattr(workbook_module, "MAX_XLSX_UNPACKED_BYTES", 1_000_000)
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(workbook())
     with zipfile.ZipFile(path, "a") as z:
@@ -121,15 +122,45 @@ def test_a_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
         read_table(path)
 
 
-def test_a_workbook_with_too_many_shared_strings_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(sources, "MAX_XLSX_STRINGS_BYTES", 100_000)
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/s.xml"])  # openpyxl finds it by content type
+def test_a_workbook_with_too_many_shared_strings_is_refused(tmp_path, monkeypatch, part):
+    monkeypatch.setattr(workbook_module, "MAX_XLSX_STRINGS_BYTES", 100_000)
+    types = zipfile.ZipFile(io.BytesIO(workbook())).read("[Content_Types].xml").decode()
+    types = types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{STRINGS_TYPE}"/></Types>')
     path = tmp_path / "strings.xlsx"
-    path.write_bytes(workbook())
+    path.write_bytes(workbook({"[Content_Types].xml": types.encode()}))
     strings = "".join(f"<si><t>自殺対策{i}</t></si>" for i in range(5_000))
     with zipfile.ZipFile(path, "a") as z:
-        z.writestr("xl/sharedStrings.xml", f"<sst>{strings}</sst>", zipfile.ZIP_DEFLATED)
+        z.writestr(part, f"<sst>{strings}</sst>", zipfile.ZIP_DEFLATED)
     with pytest.raises(TableError, match=r"strings\.xlsx: has [0-9,]+ bytes of shared strings; the limit is 100,000$"):
         read_table(path)
+
+
+def test_a_workbook_with_an_enormous_styles_part_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook_module, "MAX_XLSX_PART_BYTES", 100_000)
+    styles = zipfile.ZipFile(io.BytesIO(workbook())).read("xl/styles.xml").decode()
+    styles = styles.replace("</cellXfs>", "<xf/>" * 30_000 + "</cellXfs>")
+    path = tmp_path / "styles.xlsx"
+    path.write_bytes(workbook({"xl/styles.xml": styles.encode()}))
+    with pytest.raises(TableError) as caught:
+        read_table(path)
+    assert str(caught.value) == (f"{path}: has a part 'xl/styles.xml' of {len(styles):,} bytes unpacked; the limit for "
+                                 "a part that is not a worksheet is 100,000")
+
+
+def test_a_big_worksheet_is_within_the_part_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook_module, "MAX_XLSX_PART_BYTES", 20_000)  # the sheet is streamed, not held whole
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split("\t"))
+    for _ in range(300):
+        book.active.append(ROW.split("\t"))
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    assert zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").file_size > 20_000
+    assert len(read_table(path).measures) == 300
 
 
 def test_missing_file(tmp_path):

@@ -99,3 +99,23 @@ def test_control_characters_in_cells_are_removed_and_reported(tmp_path, bundled_
     assert main(["inspect", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "\x1b" not in out + err and "koganei\\x1b[2J.tsv" in out
+
+
+@pytest.mark.parametrize(("text", "line", "unclosed"), [
+    ('a,"b\nc,d\n', 1, True),
+    ('a,"b""\nc,d\n', 1, True),          # "" is an escaped quote, not the closing one
+    ('a,"b""c"\nd,e\n', 1, False),
+    ('a,b"c\nd,e\n', 1, False),          # a quote inside an unquoted cell is a character
+    ('"相談\n窓口",x\ny,z\n', 1, False),  # a closed cell over two lines
+    ('a,b\nc,"d\n', 1, True),            # a later row's open quote runs to the end too
+    ('a,b\nc,"d\n', 2, True),
+    ('"a"\n', 1, False),
+])
+def test_unclosed_quote(text, line, unclosed):
+    import csv
+
+    from indexer.sources import _unclosed_quote
+
+    limit = csv.field_size_limit()
+    assert _unclosed_quote(text, line, ",") is unclosed
+    assert csv.field_size_limit() == limit  # the process-wide limit is left alone
