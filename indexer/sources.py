@@ -42,6 +42,8 @@ def table_files(folder: Path) -> list[Path]:
 def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
     """Rows of a table file with their 1-based line (or worksheet row) numbers."""
     name = str(path)
+    if not path.name.isprintable() or any("\ud800" <= c <= "\udfff" for c in path.name):
+        raise TableError(name, "has a file name that is not UTF-8 text or holds control characters; rename the file")
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -14,7 +13,7 @@ from indexer import Dataset, PlansearchError, read_paths
 from indexer.models import TEXT_FIELDS
 
 from .settings import load_settings
-from .terminal import printable
+from .terminal import json_line, printable
 
 DEFAULT_DATA = Path("data")
 
@@ -24,7 +23,7 @@ def _inspect(args: argparse.Namespace) -> int:
     if args.json:
         for ds in datasets:
             for record in ds.records():
-                print(json.dumps(record.to_dict(), ensure_ascii=False))
+                print(json_line(record.to_dict()))
         return 0
     for ds in datasets:
         print(printable(_summary(ds)))
@@ -82,7 +81,7 @@ def _search(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     if args.json:
-        print(json.dumps(page.to_dict(), ensure_ascii=False))
+        print(json_line(page.to_dict()))
     else:
         print_page(page, color=sys.stdout.isatty())
     return 0
@@ -151,6 +150,10 @@ class _PrintableFormatter(logging.Formatter):
     """Log lines with a file name's or a cell's control characters shown, not obeyed by the terminal."""
 
     def format(self, record: logging.LogRecord) -> str:
+        # a newline in the message is shown too, so that no file name or path can forge a log line;
+        # a traceback keeps its lines
+        record = logging.makeLogRecord({**record.__dict__, "args": None,
+                                        "msg": printable(record.getMessage()).replace("\n", "\\n")})
         return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 

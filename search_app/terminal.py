@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from indexer.models import HIGHLIGHT_LABELS
@@ -10,13 +11,31 @@ from indexer.models import HIGHLIGHT_LABELS
 from .models import SearchPage
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-#: Control characters a terminal would act on (escape sequences, bells, carriage returns …); not tab or newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Control characters a terminal would act on (escape sequences, bells, carriage returns …), not tab or newline;
+#: and lone surrogates: the bytes of a file name that is not UTF-8 (0x9b is an 8-bit escape) or that no
+#: strict encoder writes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What JSON with ``ensure_ascii`` off leaves raw: DEL, C1 controls, lone surrogates (C0 are escaped).
+_JSON_RAW = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as Python's file system encoding keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: object) -> str:
     """``text`` safe to print on a terminal: control characters shown as ``\\x1b`` rather than obeyed."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return _CONTROL.sub(lambda m: _shown(m.group()), str(text))
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON, Japanese readable, and no raw control character or lone surrogate
+    (those are written as ``\\u`` escapes, which JSON readers decode back)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _plain(fragment: str, color: bool) -> str:

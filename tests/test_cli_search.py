@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -126,7 +127,33 @@ def test_control_characters_are_shown_not_obeyed(capsys, dirs):
     assert "いじめ" in out
 
 
-def test_printable():
+@pytest.mark.parametrize(("text", "shown"), [
+    ("相談\x1b[31m窓口\x07\x9b\n\t", "相談\\x1b[31m窓口\\x07\\x9b\n\t"),
+    (b"koganei\x9b2J.tsv".decode("utf-8", "surrogateescape"), "koganei\\x9b2J.tsv"),  # a non-UTF-8 file name
+    ("\ud800", "\\ud800"),
+])
+def test_printable(text, shown):
     from search_app.terminal import printable
 
-    assert printable("相談\x1b[31m窓口\x07\x9b\n\t") == "相談\\x1b[31m窓口\\x07\\x9b\n\t"
+    assert printable(text) == shown
+    printable(text).encode("utf-8")  # writable by a strict encoder
+
+
+def test_json_line_escapes_what_json_leaves_raw():
+    from search_app.terminal import json_line
+
+    value = {"q": "いじめ\x9b31m\x1b", "file": b"t\x9b.csv".decode("utf-8", "surrogateescape")}
+    line = json_line(value)
+    assert "いじめ" in line and not re.search(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", line)
+    assert json.loads(line) == value
+
+
+def test_a_log_line_cannot_be_forged(capsys):
+    import logging
+
+    from search_app.cli import _PrintableFormatter
+
+    record = logging.LogRecord("plansearch", logging.ERROR, __file__, 1, "cannot read %s", ("a\nERROR forged\x1b[2J",),
+                               None)
+    assert _PrintableFormatter("%(levelname)s %(message)s").format(record) == \
+        "ERROR cannot read a\\nERROR forged\\x1b[2J"

@@ -263,3 +263,12 @@ def test_bad_config(tmp_path, bundled_path, toml, says):
     error = str(error_of(lambda: read_paths([tmp_path])))
     assert error.startswith(f"{tmp_path / 'plansearch.toml'}: ")
     assert says in error
+
+
+@pytest.mark.parametrize("name", [b"koganei\x9b.tsv", b"koganei\xe3\x81.tsv", b"koganei\x1b[2J.tsv"])
+def test_a_file_name_that_is_not_utf8_text_is_refused(tmp_path, name):
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/" + name))
+    path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
+    says = f"{path}: has a file name that is not UTF-8 text or holds control characters; rename the file"
+    assert str(error_of(lambda: read_table(path))) == says
+    assert str(error_of(lambda: read_paths([tmp_path]))) == says

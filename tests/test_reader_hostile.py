@@ -90,7 +90,7 @@ def test_control_characters_in_cells_are_removed_and_reported(tmp_path, bundled_
     cells[1] = "2 教員向け\x1b]0;pwned\x07研修の充実"
     cells[4] = "\x1b[31m指導室"
     lines[5] = "\t".join(cells)
-    path = tmp_path / "koganei\x1b[2J.tsv"
+    path = tmp_path / "koganei.tsv"
     path.write_text("\n".join(lines), encoding="utf-8")
     ds = read_table(path)
     measure = next(m for m in ds.measures if m.measure_id.endswith("/1-1-2"))
@@ -98,7 +98,11 @@ def test_control_characters_in_cells_are_removed_and_reported(tmp_path, bundled_
     assert "removed control characters (such as U+001B) from 2 cell(s)" in [w.message for w in ds.warnings]
     assert main(["inspect", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "\x1b" not in out + err and "koganei\\x1b[2J.tsv" in out
+    assert "\x1b" not in out + err and "removed control characters (such as U+001B) from 2 cell(s)" in out
+    named = path.rename(tmp_path / "koganei\x1b[2J.tsv")
+    assert main(["inspect", str(named)]) == 2
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "koganei\\x1b[2J.tsv: has a file name that is not UTF-8 text" in err
 
 
 @pytest.mark.parametrize(("text", "line", "unclosed"), [
