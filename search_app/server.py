@@ -35,9 +35,13 @@ def _waitress_options(settings: dict) -> dict:
     one idle for ``channel_timeout`` seconds (checked every ``cleanup_interval``);
     ``poll()`` rather than ``select()`` lets it watch more than 1,024 sockets.
     """
-    idle = int(settings["IDLE_SECONDS"])
-    return {**LIMITS, "threads": int(settings["THREADS"]), "ident": "plansearch",
-            "connection_limit": int(settings["CONNECTIONS"]), "channel_timeout": idle,
+    idle, connections, threads = (int(settings[k]) for k in ("IDLE_SECONDS", "CONNECTIONS", "THREADS"))
+    for key, value in (("IDLE_SECONDS", idle), ("CONNECTIONS", connections), ("THREADS", threads)):
+        if value < 1:
+            raise ValueError(f"PLANSEARCH_{key} must be at least 1 (it is {value})")
+    # waitress counts its listening socket and its wake-up pipe as connections too
+    return {**LIMITS, "threads": threads, "ident": "plansearch",
+            "connection_limit": connections + 2, "channel_timeout": idle,
             "cleanup_interval": max(1, min(30, idle // 3)), "asyncore_use_poll": True}
 
 

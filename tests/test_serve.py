@@ -83,3 +83,30 @@ def test_idle_and_trickling_connections_cannot_shut_out_users(data_dir, index_di
             s.close()
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
+
+
+@pytest.mark.parametrize(("key", "value"), [("CONNECTIONS", 0), ("IDLE_SECONDS", 0), ("IDLE_SECONDS", -5),
+                                            ("THREADS", 0)])
+def test_connection_settings_below_one_are_refused(key, value):
+    from search_app.server import _waitress_options
+    from search_app.settings import load_settings
+
+    with pytest.raises(ValueError, match=f"^PLANSEARCH_{key} must be at least 1 \\(it is {value}\\)$"):
+        _waitress_options(load_settings({key: value}))
+
+
+def test_connections_counts_client_connections_only():
+    from search_app.server import _waitress_options
+    from search_app.settings import load_settings
+
+    assert _waitress_options(load_settings({"CONNECTIONS": 2}))["connection_limit"] == 4
+
+
+def test_connections_is_the_number_of_clients_served_at_once(data_dir, index_dir):
+    proc, port, _ = _start(data_dir, index_dir, CONNECTIONS="2", IDLE_SECONDS="60")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10):  # one client idles; a second is served
+            assert _get(f"http://127.0.0.1:{port}/healthz")["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
