@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -25,12 +24,13 @@ def _bad(parameter: str, message: str) -> ApiError:
 
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _number(raw: str) -> int:
     """A whole number written in ASCII or full-width digits (２０２１); ValueError for anything else
     (signs, ``1_000``, other scripts' digits, which ``int()`` would take)."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = raw.translate(_FULL_WIDTH).strip()
     if not _DIGITS.fullmatch(text):
         raise ValueError(raw)
     return int(text)

@@ -26,6 +26,8 @@ ERRORS = [
     ("GET", "/api/search?q=コロナ&per_page=1_0", 400, "bad_parameter", "per_page"),  # int() would take these
     ("GET", "/api/search?q=コロナ&page=%D9%A1", 400, "bad_parameter", "page"),  # Arabic-Indic 1
     ("GET", "/api/search?q=コロナ&page=%2B2", 400, "bad_parameter", "page"),  # +2
+    ("GET", "/api/search?q=コロナ&page=%E2%91%A0", 400, "bad_parameter", "page"),  # ①, which NFKC makes 1
+    ("GET", "/api/search?q=コロナ&page=%C2%B2", 400, "bad_parameter", "page"),  # superscript 2
     ("GET", "/api/search?q=コロナ&year=2_021", 400, "bad_parameter", "year"),
     ("GET", "/api/search?q=%FF%FE", 400, "bad_parameter", "q"),  # not UTF-8 once %-decoded
     ("GET", "/api/search?q=%E3%81", 400, "bad_parameter", "q"),  # half a character
