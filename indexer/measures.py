@@ -45,6 +45,8 @@ class _Measures:
         self.per_item: dict[tuple[int, int], int] = {}
         #: heading rows (line, text) no measure row has come under yet, by level
         self.unused: dict[str, tuple[int, str]] = {}
+        #: columns without a header whose cells were reported
+        self.unnamed: set[int] = set()
 
     def read(self, rows: Sequence[RawRow]) -> list[Measure]:
         measures = []
@@ -117,7 +119,7 @@ class _Measures:
         if page_text and not page:
             self.warn(row.line, f"plan page 「{page_text}」 has no page number; kept as text")
         years = tuple(e for e in (self._year_entry(row.line, cells, g) for g in header.years) if not e.is_empty())
-        extra = tuple((header.unknown.get(i, f"column {i + 1}"), c) for i, c in enumerate(cells)
+        extra = tuple((self._extra_name(row.line, i), c) for i, c in enumerate(cells)
                       if c and (i >= header.width or self.roles[i] == "extra"))
         self.unused.clear()
         return Measure(
@@ -126,6 +128,17 @@ class _Measures:
             plan_page_text=page_text, department=get("department"), section=get("section"),
             repost=get("repost"), source=Source(self.file, row.line), years=years, extra=extra,
         )
+
+    def _extra_name(self, line: int, col: int) -> str:
+        """The name an extra cell is shown under: its column's header, else its column's position."""
+        name = self.header.unknown.get(col)
+        if name:
+            return name
+        if col < self.header.width and col not in self.unnamed:  # past the width, each row is warned about
+            self.unnamed.add(col)
+            self.warn(line, f"column {col + 1} has no header but holds cells; they are kept with each measure "
+                            f"as 「{col + 1}列目」 (shown on its page, searched with its policy and section)")
+        return f"{col + 1}列目"
 
     def _number(self, line: int, title_cell: str) -> tuple[str, str]:
         """The measure's number and title: from 「3 もくせい教室の設置」, or x1, x2 … by position in its item."""

@@ -8,11 +8,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .models import TableError
 
@@ -45,14 +47,14 @@ def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None)
     if not path.name.isprintable() or any("\ud800" <= c <= "\udfff" for c in path.name):
         raise TableError(name, "has a file name that is not UTF-8 text or holds control characters; rename the file")
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
+        if path.is_dir():
             raise TableError(name, "is a folder, not a table file")
-        if not stat.S_ISREG(info.st_mode):
-            raise TableError(name, "is not a regular file (a device, pipe or socket); save the table as a file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise TableError(name, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        with path.open("rb") as handle:
+        with _open_table(path) as handle:  # checked once open: the path cannot be swapped in between
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise TableError(name, "is not a regular file (a device, pipe or socket); save the table as a file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise TableError(name, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
             data = handle.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise TableError(name, f"grew past the limit of {MAX_FILE_BYTES:,} bytes while being read")
@@ -69,6 +71,11 @@ def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None)
         raise TableError(name, "is an old .xls workbook; save it as .xlsx or CSV")
     text = decode(name, data, encoding)
     yield from _text_rows(name, text, _delimiter(path, text))
+
+
+def _open_table(path: Path) -> BinaryIO:
+    """``path`` open for reading without waiting: opening a pipe would otherwise block until a writer came."""
+    return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
 
 
 def decode(name: str, data: bytes, encoding: str | None = None) -> str:

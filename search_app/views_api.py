@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -21,8 +22,6 @@ EXPORT_COLUMNS = ("measure_id", "dataset", "title", "policy", "item", "plan_page
                   "section", "year", "year_label", "status", "evaluation", "achievement", "achievement_category",
                   "plan", "changed", "trend", "score", "extra")
 
-#: Characters a spreadsheet reads past before a formula's first character.
-_LEADING = " \t\r\n\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
 #: First characters that make a spreadsheet cell a formula (and their full-width forms, which some accept).
 _FORMULA = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 
@@ -89,6 +88,15 @@ def export_csv():
 def safe_cell(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text: formula-like starts are neutralised."""
     text = "" if value is None else str(value)
-    if text[:1] in ("\t", "\r") or text.lstrip(_LEADING)[:1] in _FORMULA:
+    if text[:1] in ("\t", "\r") or _first_visible(text) in _FORMULA:
         return "'" + text
     return text
+
+
+def _first_visible(text: str) -> str:
+    """The first character that is neither white space nor an invisible format character (zero-width
+    space, BOM, direction marks, soft hyphen …), which a spreadsheet may read past to a formula."""
+    for char in text:
+        if not (char.isspace() or unicodedata.category(char) == "Cf"):
+            return char
+    return ""

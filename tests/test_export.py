@@ -95,6 +95,9 @@ def test_export_of_nothing(client):
     ("\u3000＝1+1", "'\u3000＝1+1"),
     ("\ufeff=1", "'\ufeff=1"),
     ("\u200b@SUM(1)", "'\u200b@SUM(1)"),
+    ("\u200e=1", "'\u200e=1"),  # left-to-right mark
+    ("\u00ad+1", "'\u00ad+1"),  # soft hyphen
+    ("\u2067=1", "'\u2067=1"),  # right-to-left isolate
     ("＋81 42", "'＋81 42"),
     ("－1", "'－1"),
     ("＠cmd", "'＠cmd"),

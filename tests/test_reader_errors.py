@@ -176,7 +176,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "open", denied)
+    monkeypatch.setattr(sources, "_open_table", denied)
     assert str(error_of(lambda: read_table(path))) == f"{path}: cannot be read (Permission denied)"
 
 
@@ -198,7 +198,22 @@ def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path, monkey
     path = tmp_path / "koganei.tsv"
     path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", path.stat().st_size)
-    monkeypatch.setattr(Path, "open", lambda self, *a, **k: io.BytesIO(f"{HEADER}\n{ROW}\n{ROW}\n".encode()))
+    real = sources._open_table
+
+    class Growing(io.BytesIO):  # the file's size when opened, more bytes when read
+        def fileno(self):
+            return self.file.fileno()
+
+        def close(self):
+            self.file.close()
+            super().close()
+
+    def grown(p):
+        handle = Growing(f"{HEADER}\n{ROW}\n{ROW}\n".encode())
+        handle.file = real(p)
+        return handle
+
+    monkeypatch.setattr(sources, "_open_table", grown)
     assert str(error_of(lambda: read_table(path))) == (
         f"{path}: grew past the limit of {path.stat().st_size:,} bytes while being read")
 

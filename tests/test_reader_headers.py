@@ -184,3 +184,19 @@ def test_year_from_config_for_a_table_whose_headers_name_none(tmp_path):
     (tmp_path / "plansearch.toml").write_text('[datasets.kekka]\nfile = "kekka.csv"\nyear = 2023\n')
     [ds] = read_paths([tmp_path])
     assert [r.to_dict()["year_label"] for r in ds.records()] == ["令和5年度"]
+
+
+def test_cells_under_a_column_without_header_are_kept_and_named_by_position(tmp_path, bundled_path):
+    lines = bundled_path.read_text(encoding="utf-8").split("\n")
+    lines[2] += "\t\t備考"
+    lines[5] += "\t研修資料を更新\t再掲あり"
+    lines[6] += "\t教職員向けに配布\t"
+    path = tmp_path / bundled_path.name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    ds = read_table(path)
+    by_id = {m.measure_id: m for m in ds.measures}
+    assert by_id["koganei/1-1-2"].extra == (("15列目", "研修資料を更新"), ("備考", "再掲あり"))
+    assert by_id["koganei/1-1-3"].extra == (("15列目", "教職員向けに配布"),)
+    said = [str(w) for w in ds.warnings if "no header" in w.message]
+    assert said == [f"{path.name}:6: column 15 has no header but holds cells; they are kept with each measure as "
+                    "「15列目」 (shown on its page, searched with its policy and section)"]
