@@ -34,6 +34,7 @@ def soak(data: Path, minutes: float, clients: int, rebuild_every: float) -> dict
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)  # not in a fresh clone
     work = Path(tempfile.mkdtemp(prefix="plansearch-soak-", dir=CACHE_DIR))
     index = work / "index"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"}
