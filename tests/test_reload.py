@@ -130,18 +130,30 @@ def test_index_without_reload_refuses_a_bad_table(two_cities, capsys):
     assert sorted(p.name for p in index.iterdir()) == before  # nothing indexed is lost
 
 
-def test_the_watcher_picks_up_a_new_table(two_cities):
+def test_the_watcher_follows_tables_removed_added_and_replaced(two_cities):
     data, index = two_cities
     engine = Engine(index)
     watcher = start_watcher(data, index, engine, seconds=0.2)
-    try:
-        (data / OTHER).unlink()
+
+    def until(done) -> None:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and engine.info.records != 50:
+        while time.monotonic() < deadline and not done():
             time.sleep(0.2)
             engine.refresh()
+        assert done()
+
+    try:
+        (data / OTHER).unlink()  # removed
+        until(lambda: engine.info.dataset_slugs == ["koganei"])
         assert engine.info.records == 50
-        assert engine.info.dataset_slugs == ["koganei"]
+        shutil.copy(BUNDLED, data / OTHER)  # added
+        until(lambda: engine.info.dataset_slugs == ["koganei", "tama"])
+        assert engine.info.records == 100
+        text = (data / OTHER).read_text(encoding="utf-8").replace("もくせい教室の設置", "もくせい教室の運営")
+        (data / OTHER).write_text(text, encoding="utf-8")  # replaced
+        _touch_later(data / OTHER)
+        until(lambda: title(engine, "tama") == "もくせい教室の運営")
+        assert title(engine, "koganei") == "もくせい教室の設置"
     finally:
         watcher.stop.set()
 
