@@ -1,16 +1,9 @@
-"""The search library: open the live index generation once per process, answer searches, measures and stats.
-
-Whoosh readers are not thread-safe, so each thread keeps its own reader of the
-live generation; the generation's arrays and term cache are shared. A thread
-picks up a new generation on its next request; a search that started on the
-old one finishes on it.
-"""
+"""The search library: answer searches, exports, measures and stats over the live index generation
+(``live.py`` keeps it open and follows it)."""
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,49 +11,26 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 
-from indexer.arrays import Columns
-from indexer.generations import IndexInfo, current_generation
+from indexer.generations import IndexInfo
 from indexer.models import TEXT_FIELDS
 from indexer.schema import FACET_FIELDS, SEARCH_FIELDS, meta_text
-from indexer.store import open_index
 
 from .cache import ResultCache, request_key
 from .compile import plan
 from .highlight import extra_snippet, snippet
-from .matching import B, Matcher, allowed_records, ranked
+from .live import LiveIndex, Reader
+from .matching import Matcher, allowed_records, ranked
 from .models import Hit, SearchPage, SearchRequest
 from .query import parse
 from .stats import counts
 from .synonyms import SynonymFile, SynonymTable, _key
 
 PlanUrl = Callable[[str, int | None], str | None]
-#: How often (seconds) the live generation is looked up again.
-REFRESH_SECONDS = 1.0
-
-
-class Snapshot:
-    """One index generation: its Whoosh index, arrays and term cache (shared by threads)."""
-
-    def __init__(self, index_root: Path) -> None:
-        from .postings import TermCache
-
-        self.ix, self.info = open_index(index_root)
-        self.columns = Columns.load(self.info.path)
-        self.terms = TermCache()
-        c = self.columns
-        self.norms = {f: (1 - B) + B * c.lengths[f] / c.avg_length[f] for f in SEARCH_FIELDS}
-        self.stats_cache: dict | None = None
-
-
-@dataclass
-class _Reader:
-    snapshot: Snapshot
-    searcher: object
 
 
 @dataclass
 class _Run:
-    reader: _Reader
+    reader: Reader
     plan: object
     order: np.ndarray  # matching document numbers, best first
     scores: np.ndarray
@@ -76,58 +46,27 @@ class Engine:
         self.synonyms = SynonymFile(synonyms)
         self.plan_url = plan_url or (lambda dataset, page: None)
         self.snippet_chars = snippet_chars
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self._checked = 0.0
         self._pages = ResultCache(result_cache)
         self.timeout_ms = timeout_ms
-        self._readers: list[_Reader] = []  # every open reader, so they can be closed
-        self._finalizer = weakref.finalize(self, _close_readers, self._readers, self._lock)
+        self.live = LiveIndex(self.index_root)
         self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
-
-    # -- index lifecycle -------------------------------------------------
-    def _current(self) -> Snapshot:
-        now = time.monotonic()
-        snap = self._snapshot
-        if snap is None or now - self._checked > REFRESH_SECONDS:
-            gen = current_generation(self.index_root)
-            with self._lock:
-                if self._snapshot is None or (gen is not None and gen.name != self._snapshot.info.generation):
-                    self._snapshot = Snapshot(self.index_root)
-                self._checked = now
-                snap = self._snapshot
-        return snap
-
-    def _reader(self) -> _Reader:
-        snap = self._current()
-        mine: _Reader | None = getattr(self._local, "reader", None)
-        if mine is None or mine.snapshot is not snap:
-            fresh = _Reader(snap, snap.ix.searcher())
-            with self._lock:
-                if mine is not None and mine in self._readers:
-                    self._readers.remove(mine)
-                    mine.searcher.close()
-                self._readers.append(fresh)
-            mine = self._local.reader = fresh
-        return mine
-
-    def close(self) -> None:
-        """Close every reader this engine opened (also done when it is garbage-collected)."""
-        self._finalizer()
 
     @property
     def info(self) -> IndexInfo:
-        return self._current().info
+        return self.live.info
 
     def refresh(self) -> None:
         """Look for a new generation on the next request (after a build in this process)."""
-        self._checked = 0.0
+        self.live.refresh()
+
+    def close(self) -> None:
+        """Close every reader this engine opened (also done when it is garbage-collected)."""
+        self.live.close()
 
     # -- search ----------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
-        key = (self._current().info.generation, self.synonyms.stamp(), request_key(req))
+        key = (self.live.current().info.generation, self.synonyms.stamp(), request_key(req))
         cached = self._pages.get(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -159,7 +98,7 @@ class Engine:
         return out
 
     def _execute(self, req: SearchRequest, limit: int) -> _Run:
-        reader = self._reader()
+        reader = self.live.reader()
         snap = reader.snapshot
         table = self.synonyms.table() if req.synonyms else SynonymTable()
         if req.disabled_synonyms:
@@ -185,16 +124,16 @@ class Engine:
         meta = m.fields["meta"] & m.hit if "meta" in m.fields else None
         return _Run(reader, p, order, m.score, text_fields, m.hit, meta)
 
-    def _runs(self, reader: _Reader, field: str, keys: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+    def _runs(self, reader: Reader, field: str, keys: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """The candidates whose ``field`` has ``keys`` in a row (from the key-id arrays, cached)."""
         snap = reader.snapshot
         found = snap.terms.get_or_load(("run", field, keys), lambda: (snap.columns.runs(field, keys), np.zeros(0)))
         return np.intersect1d(found[0], candidates, assume_unique=True)
 
-    def _doc(self, reader: _Reader, docnum: int) -> dict:
+    def _doc(self, reader: Reader, docnum: int) -> dict:
         return reader.searcher.stored_fields(docnum)["doc"]
 
-    def _texts(self, reader: _Reader, docnum: int) -> dict:
+    def _texts(self, reader: Reader, docnum: int) -> dict:
         doc = self._doc(reader, docnum)
         return {**{f: doc[f] for f in TEXT_FIELDS}, "meta": meta_text(doc)}
 
@@ -233,7 +172,7 @@ class Engine:
     # -- measures and stats ------------------------------------------------
     def measure(self, measure_id: str) -> dict | None:
         """A measure with every year's record in full, or None if unknown."""
-        reader = self._reader()
+        reader = self.live.reader()
         docnums = list(reader.searcher.docs_for_query(wq.Term("measure_id", measure_id)))
         docs = sorted((self._doc(reader, d) for d in docnums), key=lambda d: d["year"])
         if not docs:
@@ -252,14 +191,7 @@ class Engine:
 
     def stats(self) -> dict:
         """Counts of records by year, policy and department, each by achievement category (cached)."""
-        snap = self._current()
+        snap = self.live.current()
         if snap.stats_cache is None:
             snap.stats_cache = counts(snap.columns, snap.info.records)
         return snap.stats_cache
-
-
-def _close_readers(readers: list[_Reader], lock: threading.Lock) -> None:
-    with lock:
-        for reader in readers:
-            reader.searcher.close()
-        readers.clear()
