@@ -61,6 +61,19 @@ def _rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def wait_until_serving(base: str, seconds: float = 60) -> None:
+    """Wait for ``plansearch serve`` at ``base`` to answer /healthz."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
+                json.load(resp)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("plansearch serve did not start")
+
+
 def _paths() -> list[str]:
     return [f"/api/search?{urllib.parse.urlencode({'q': q.text})}" for q in load_queries()]
 
@@ -78,15 +91,7 @@ def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10, workers: 
                                    "PLANSEARCH_WATCH_SECONDS": "0", "PLANSEARCH_WORKERS": str(workers)})
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
-                    json.load(resp)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("plansearch serve did not start")
+        wait_until_serving(base)
         rss_start = _rss_mb(server.pid)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
             fh.write(LUA % ", ".join(json.dumps(p) for p in _paths()))

@@ -19,12 +19,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from . import CACHE_DIR
 from .corpus import ensure_corpus
-from .http_load import LUA, _free_port, _paths, _rss_mb
+from .http_load import LUA, _free_port, _paths, _rss_mb, wait_until_serving
 from .run import RESULTS, ROOT
 
 SLICE_SECONDS = 30
@@ -57,12 +56,7 @@ def soak(data: Path, minutes: float, clients: int, rebuild_every: float) -> dict
                              "exit": done.returncode})
 
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(base)
         script = work / "mix.lua"
         script.write_text(LUA % ", ".join(json.dumps(p) for p in _paths()), encoding="utf-8")
         t0 = time.monotonic()

@@ -17,13 +17,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 from . import CACHE_DIR
 from .corpus import ensure_corpus
-from .http_load import LUA, _free_port, _paths, _rss_mb
+from .http_load import LUA, _free_port, _paths, _rss_mb, wait_until_serving
 from .run import RESULTS, ROOT
 
 
@@ -55,12 +54,7 @@ def switches(data: Path, count: int, seconds: float, clients: int) -> dict:
     script.write_text(LUA % ", ".join(json.dumps(p) for p in _paths()), encoding="utf-8")
     rows = []
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(base)
         for n in range(count + 1):
             generation = first if n % 2 == 0 else second
             if n:
