@@ -5,19 +5,32 @@ the other parts (shared strings, styles, theme, workbook …) whole into memory,
 about 12 bytes of memory per byte of XML and 0.2 s per MiB. So before openpyxl
 sees it: the whole may unpack to ``MAX_XLSX_UNPACKED_BYTES``, the shared strings
 (which hold the text of a real table) to ``MAX_XLSX_STRINGS_BYTES``, and any other
-part that is not a worksheet to ``MAX_XLSX_PART_BYTES``. Parts are told apart by
-their content type in ``[Content_Types].xml``, which is how openpyxl finds them.
+XML part that is not a worksheet to ``MAX_XLSX_PART_BYTES``. Parts are found as
+openpyxl finds them, with its own code: the manifest ``[Content_Types].xml`` names
+the workbook part and the shared strings, the workbook's relationships its sheets.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 
 import openpyxl
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import _find_workbook_part
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CONTENT_TYPES,
+    ARC_CORE,
+    ARC_CUSTOM,
+    ARC_STYLE,
+    ARC_THEME,
+    SHARED_STRINGS,
+)
+from openpyxl.xml.functions import fromstring
 
 from .models import TableError
 from .sources import MAX_FILE_BYTES, MAX_ROWS, RawRow, checked_cells
@@ -29,23 +42,49 @@ MAX_XLSX_STRINGS_BYTES = MAX_FILE_BYTES
 #: Nor any other part that is not a worksheet: styles, theme, workbook, chart sheets … (a real one is far smaller).
 MAX_XLSX_PART_BYTES = 8 * 1024 * 1024
 
-_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-_OVERRIDE = re.compile(r"<(?:\w+:)?Override\b([^>]*)>")
-_ATTRIBUTE = re.compile(r'(\w+)\s*=\s*["\']([^"\']*)["\']')
+WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+
+#: Parts openpyxl reads by their fixed names.
+_FIXED = {ARC_CONTENT_TYPES, ARC_STYLE, ARC_THEME, ARC_CORE, ARC_APP, ARC_CUSTOM}
 
 
-def _content_types(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
-    """Part name (without the leading /) → content type, from ``[Content_Types].xml``'s overrides."""
-    info = next((i for i in infos if i.filename == "[Content_Types].xml"), None)
-    if info is None or info.file_size > MAX_XLSX_PART_BYTES:
-        return {}  # openpyxl refuses a workbook without one; an oversized one is caught below
-    text = archive.read(info).decode("utf-8", "replace")
-    types = {}
-    for match in _OVERRIDE.finditer(text):
-        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-        types[attributes.get("PartName", "").lstrip("/")] = attributes.get("ContentType", "")
-    return types
+def _sized(file: str, archive: zipfile.ZipFile, part: str) -> bytes:
+    """A part that must be read to find the others, checked against the part limit first."""
+    size = archive.getinfo(part).file_size  # the entry zipfile (and so openpyxl) reads: the last of that name
+    if size > MAX_XLSX_PART_BYTES:
+        raise TableError(file, _too_big(part, size))
+    return archive.read(part)
+
+
+def _too_big(part: str, size: int) -> str:
+    return (f"has a part {part!r} of {size:,} bytes unpacked; the limit for a part that is not a worksheet is "
+            f"{MAX_XLSX_PART_BYTES:,}")
+
+
+def _streamed_and_strings(file: str, archive: zipfile.ZipFile) -> tuple[set[str], str | None]:
+    """The worksheet parts openpyxl streams in read-only mode, and its shared-strings part, found as openpyxl
+    finds them: the manifest, the workbook part it names, that part's relationships."""
+    manifest = Manifest.from_tree(fromstring(_sized(file, archive, ARC_CONTENT_TYPES)))
+    strings = manifest.find(SHARED_STRINGS)
+    workbook = _find_workbook_part(manifest).PartName[1:]
+    rels_path = get_rels_path(workbook)
+    if rels_path not in archive.namelist():
+        return set(), strings.PartName[1:] if strings is not None else None
+    _sized(file, archive, rels_path)
+    rels = list(get_dependents(archive, rels_path))
+    sheets = {r.target for r in rels if r.Type == WORKSHEET_REL}
+    # a part that is also the target of another relation (a chart sheet, say) is read whole by that
+    others = {r.target for r in rels if r.Type != WORKSHEET_REL}
+    strings_part = strings.PartName[1:] if strings is not None else None
+    return sheets - others - _FIXED - {workbook, rels_path, strings_part}, strings_part
+
+
+def _parsed_as_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part starts like XML: anything else (a picture, an embedded file) fails openpyxl's parser at
+    its first byte if it is parsed at all (openpyxl leaves pictures and embeddings alone in read-only mode)."""
+    with archive.open(info) as part:
+        head = part.read(64)
+    return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
 
 
 def check_parts(name: str, data: bytes) -> None:
@@ -53,21 +92,18 @@ def check_parts(name: str, data: bytes) -> None:
     zipfile never unpacks more than a part's declared size)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
-        types = _content_types(archive, infos)
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise TableError(name, f"unpacks to {unpacked:,} bytes; the limit is {MAX_XLSX_UNPACKED_BYTES:,}")
-    strings = 0
-    for info in infos:
-        kind = types.get(info.filename, "")
-        if kind == _STRINGS:
-            strings += info.file_size
-        elif not (kind == _WORKSHEET and info.filename.startswith("xl/worksheets/")) \
-                and info.file_size > MAX_XLSX_PART_BYTES:
-            raise TableError(name, f"has a part {info.filename!r} of {info.file_size:,} bytes unpacked; the limit "
-                             f"for a part that is not a worksheet is {MAX_XLSX_PART_BYTES:,}")
-    if strings > MAX_XLSX_STRINGS_BYTES:
-        raise TableError(name, f"has {strings:,} bytes of shared strings; the limit is {MAX_XLSX_STRINGS_BYTES:,}")
+        unpacked = sum(info.file_size for info in infos)
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise TableError(name, f"unpacks to {unpacked:,} bytes; the limit is {MAX_XLSX_UNPACKED_BYTES:,}")
+        streamed, strings_part = _streamed_and_strings(name, archive)
+        for info in infos:
+            if info.filename == strings_part:
+                if info.file_size > MAX_XLSX_STRINGS_BYTES:
+                    raise TableError(name, f"has {info.file_size:,} bytes of shared strings; the limit is "
+                                     f"{MAX_XLSX_STRINGS_BYTES:,}")
+            elif info.filename not in streamed and info.file_size > MAX_XLSX_PART_BYTES \
+                    and _parsed_as_xml(archive, info):
+                raise TableError(name, _too_big(info.filename, info.file_size))
 
 
 def xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:

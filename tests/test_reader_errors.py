@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -149,6 +150,97 @@ def test_a_workbook_with_an_enormous_styles_part_is_refused(tmp_path, monkeypatc
         read_table(path)
     assert str(caught.value) == (f"{path}: has a part 'xl/styles.xml' of {len(styles):,} bytes unpacked; the limit for "
                                  "a part that is not a worksheet is 100,000")
+
+
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CHARTSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet"
+PAD = "<!--" + "x" * 200_000 + "-->"
+
+
+def rebuilt(replace: dict[str, str], add: list[tuple[str, str]] = ()) -> bytes:
+    """``workbook()`` with parts replaced and added (written after the others, so they win a name clash)."""
+    source = zipfile.ZipFile(io.BytesIO(workbook()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a duplicate name is the point of one case
+        for info in source.infolist():
+            z.writestr(info.filename, replace.get(info.filename, source.read(info)))
+        for name, text in add:
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+def _part(name: str) -> str:
+    return zipfile.ZipFile(io.BytesIO(workbook())).read(name).decode()
+
+
+def _moved_workbook() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The workbook part moved to xl/worksheets/wb.xml and padded: read whole by openpyxl, wherever it is."""
+    types = _part("[Content_Types].xml").replace('PartName="/xl/workbook.xml"', 'PartName="/xl/worksheets/wb.xml"')
+    rels = _part("xl/_rels/workbook.xml.rels").replace('Target="styles.xml"', 'Target="/xl/styles.xml"') \
+        .replace('Target="theme/theme1.xml"', 'Target="/xl/theme/theme1.xml"') \
+        .replace('Target="worksheets/sheet1.xml"', 'Target="/xl/worksheets/sheet1.xml"')
+    book = _part("xl/workbook.xml").replace("</workbook>", PAD + "</workbook>")
+    return {"[Content_Types].xml": types}, [("xl/worksheets/wb.xml", book), ("xl/worksheets/_rels/wb.xml.rels", rels)]
+
+
+def _sheet_rels_typed_as_a_worksheet() -> bytes:
+    name = "xl/worksheets/_rels/sheet1.xml.rels"
+    types = _part("[Content_Types].xml").replace(
+        "</Types>", f'<Override PartName="/{name}" ContentType="{WORKSHEET_TYPE}"/></Types>')
+    namespace = "http://schemas.openxmlformats.org/package/2006/relationships"
+    rels = f'<?xml version="1.0"?><Relationships xmlns="{namespace}">{PAD}</Relationships>'
+    return rebuilt({"[Content_Types].xml": types}, [("xl/worksheets/_rels/sheet1.xml.rels", rels)])
+
+
+def _chartsheet_on_a_worksheet_part() -> bytes:
+    types = _part("[Content_Types].xml").replace(
+        "</Types>", f'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="{WORKSHEET_TYPE}"/></Types>')
+    book = _part("xl/workbook.xml").replace("</sheets>", '<sheet name="C" sheetId="2" r:id="rId9"/></sheets>')
+    rels = _part("xl/_rels/workbook.xml.rels").replace(
+        "</Relationships>", f'<Relationship Type="{CHARTSHEET_REL}" Target="/xl/worksheets/sheet2.xml" Id="rId9"/>'
+        "</Relationships>")
+    sheet = f'<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{PAD}</chartsheet>'
+    return rebuilt({"[Content_Types].xml": types, "xl/workbook.xml": book, "xl/_rels/workbook.xml.rels": rels},
+                   [("xl/worksheets/sheet2.xml", sheet)])
+
+
+def _duplicate_override() -> bytes:  # openpyxl takes the first Override of a part; a regex reading the last was fooled
+    replace, add = _moved_workbook()
+    replace["[Content_Types].xml"] = replace["[Content_Types].xml"].replace(
+        "</Types>", f'<Override PartName="/xl/worksheets/wb.xml" ContentType="{WORKSHEET_TYPE}"/></Types>')
+    return rebuilt(replace, add)
+
+
+def _duplicate_content_types() -> bytes:  # two entries of one name: zipfile and openpyxl read the last
+    replace, add = _moved_workbook()
+    first = _part("[Content_Types].xml").replace(
+        "</Types>", f'<Override PartName="/xl/worksheets/wb.xml" ContentType="{WORKSHEET_TYPE}"/></Types>')
+    return rebuilt({"[Content_Types].xml": first}, [*add, ("[Content_Types].xml", replace["[Content_Types].xml"])])
+
+
+@pytest.mark.parametrize(("make", "part"), [
+    (_sheet_rels_typed_as_a_worksheet, "xl/worksheets/_rels/sheet1.xml.rels"),
+    (_chartsheet_on_a_worksheet_part, "xl/worksheets/sheet2.xml"),
+    (_duplicate_override, "xl/worksheets/wb.xml"),
+    (_duplicate_content_types, "xl/worksheets/wb.xml"),
+], ids=lambda v: getattr(v, "__name__", v))
+def test_a_part_read_whole_cannot_pass_as_a_worksheet(tmp_path, monkeypatch, make, part):
+    monkeypatch.setattr(workbook_module, "MAX_XLSX_PART_BYTES", 100_000)
+    path = tmp_path / "crafted.xlsx"
+    path.write_bytes(make())
+    with pytest.raises(TableError) as caught:
+        read_table(path)
+    assert str(caught.value).startswith(f"{path}: has a part {part!r} of ")
+
+
+def test_a_big_picture_is_no_part_read_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook_module, "MAX_XLSX_PART_BYTES", 100_000)
+    path = tmp_path / "picture.xlsx"
+    path.write_bytes(workbook())
+    with zipfile.ZipFile(path, "a") as z:  # openpyxl leaves pictures alone in read-only mode
+        z.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(300_000), zipfile.ZIP_DEFLATED)
+    assert len(read_table(path).measures) == 1
 
 
 def test_a_big_worksheet_is_within_the_part_limit(tmp_path, monkeypatch):
