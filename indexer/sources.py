@@ -44,15 +44,17 @@ def table_files(folder: Path) -> list[Path]:
 def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
     """Rows of a table file with their 1-based line (or worksheet row) numbers."""
     name = str(path)
-    if not path.name.isprintable() or any("\ud800" <= c <= "\udfff" for c in path.name):
+    if _BAD_NAME.search(path.name):
         raise TableError(name, "has a file name that is not UTF-8 text or holds control characters; rename the file")
     try:
         if path.is_dir():
             raise TableError(name, "is a folder, not a table file")
+        if not stat.S_ISREG(path.stat().st_mode):  # before opening: opening some devices does something
+            raise TableError(name, _NOT_A_FILE)
         with _open_table(path) as handle:  # checked once open: the path cannot be swapped in between
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise TableError(name, "is not a regular file (a device, pipe or socket); save the table as a file")
+            if not stat.S_ISREG(info.st_mode):  # and after: the path may have been swapped in between
+                raise TableError(name, _NOT_A_FILE)
             if info.st_size > MAX_FILE_BYTES:
                 raise TableError(name, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
             data = handle.read(MAX_FILE_BYTES + 1)
@@ -71,6 +73,12 @@ def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None)
         raise TableError(name, "is an old .xls workbook; save it as .xlsx or CSV")
     text = decode(name, data, encoding)
     yield from _text_rows(name, text, _delimiter(path, text))
+
+
+_NOT_A_FILE = "is not a regular file (a device, pipe or socket); save the table as a file"
+#: Control characters, and lone surrogates (the bytes of a name that is not UTF-8). Spaces of any width,
+#: zero-width and other format characters are ordinary in file names (令和3年度　評価表.tsv).
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _open_table(path: Path) -> BinaryIO:
@@ -165,20 +173,27 @@ _UNCLOSED = ('a quoted cell starting on this line is never closed (a closing " i
 def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
     """Whether a quoted cell from the row starting on ``line`` on runs to the end of the text.
 
-    Scans the quotes itself (the csv module would stop at its own field size limit, which is
-    process-wide and so not to be changed while another thread reads): a quote opens a cell only at the
-    start of one, and ``""`` inside is an escaped quote.
+    Scans the runs of quotes itself, in constant memory (the csv module would stop at its own field
+    size limit, which is process-wide and so not to be changed while another thread reads): a quote
+    opens a cell only at the start of one, and inside it ``""`` is an escaped quote, so a run of an odd
+    number of quotes closes the cell.
     """
-    tail = "".join(re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)[line - 1:])
-    opening = re.compile(f'(?:^|(?<=[{re.escape(delimiter)}\r\n]))"')
-    body = re.compile(r'[^"]*(?:""[^"]*)*')  # a quoted cell's content, up to its closing quote
-    pos = 0
-    while (found := opening.search(tail, pos)) is not None:
-        end = body.match(tail, found.end()).end()
-        if end >= len(tail):
-            return True
-        pos = end + 1
-    return False
+    start = 0
+    if line > 1:
+        breaks = re.finditer(r"\r\n|\r|\n", text)
+        start = next(m for i, m in enumerate(breaks, start=2) if i == line).end()
+    fresh = (delimiter, "\r", "\n")
+    quoted = False
+    for run in _QUOTES.finditer(text, start):
+        size = run.end() - run.start()
+        if quoted:
+            quoted = size % 2 == 0  # pairs are escaped quotes; an odd one out closes
+        elif run.start() == start or text[run.start() - 1] in fresh:
+            quoted = size % 2 == 1  # the first opens; of the rest, pairs are escaped, an odd one out closes
+    return quoted
+
+
+_QUOTES = re.compile('"+')
 
 
 def checked_cells(name: str, line: int, cells: list[str]) -> list[str]:

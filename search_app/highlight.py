@@ -125,7 +125,8 @@ def extra_snippet(meta: str, cells: Sequence[Mapping[str, str]], patterns: Seque
     for cell in cells:
         text = cell["text"]
         end = pos + len(text)
-        inside = [(max(s, pos) - pos, min(e, end) - pos) for s, e in spans if s < end and e > pos]
+        # a run of keys that starts in the section and ends in the cell is no match in the cell
+        inside = [(s - pos, e - pos) for s, e in spans if pos <= s and e <= end]
         if inside:
             return f"{html.escape(cell['column'])}: {marked(text, inside, length)}"
         pos = end + 1

@@ -184,3 +184,5 @@ def test_extra_snippet_marks_only_inside_the_cells():
     assert extra_snippet(meta, cells, patterns) is None  # 若者 is in the policy and the column name only
     patterns = [Pattern(tuple(keys("連携")), fold("連携"))]
     assert extra_snippet(meta, cells, patterns) == "若者&lt;欄&gt;: スクールロイヤーと<mark>連携</mark>"
+    patterns = [Pattern(tuple(keys("指導室スクール")), fold("指導室スクール"))]  # across the section and the cell
+    assert extra_snippet(meta, cells, patterns) is None

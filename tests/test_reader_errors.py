@@ -379,3 +379,16 @@ def test_a_file_name_that_is_not_utf8_text_is_refused(tmp_path, name):
     says = f"{path}: has a file name that is not UTF-8 text or holds control characters; rename the file"
     assert str(error_of(lambda: read_table(path))) == says
     assert str(error_of(lambda: read_paths([tmp_path]))) == says
+
+
+#: full-width, ASCII, no-break and zero-width spaces; half-width kana; a macOS (NFD) name
+ORDINARY_NAMES = ["令和3年度　評価表.tsv", "koganei 2021.tsv", "koganei\u00a0r3.tsv", "評価\u200b表.tsv", "ｶﾞｲﾄﾞ.tsv",
+                  "カ\u3099イド.tsv"]
+
+
+@pytest.mark.parametrize("name", ORDINARY_NAMES)
+def test_ordinary_japanese_file_names_are_read(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
+    assert len(read_table(path).measures) == 1
+    assert len(read_paths([tmp_path])[0].measures) == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from table_tools import unaccounted
 
 from indexer import TableError, read_table
@@ -123,3 +125,34 @@ def test_unclosed_quote(text, line, unclosed):
     limit = csv.field_size_limit()
     assert _unclosed_quote(text, line, ",") is unclosed
     assert csv.field_size_limit() == limit  # the process-wide limit is left alone
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from(['a', ',', '"', '\n', '\r', ' ']), max_size=40), st.integers(1, 4))
+def test_unclosed_quote_agrees_with_the_csv_module(text, line):
+    import csv
+    import io
+
+    from indexer.sources import _unclosed_quote
+
+    lines = io.StringIO(text, newline="").readlines()
+    if line > max(len(lines), 1):
+        return
+    tail = "".join(lines[line - 1:])
+    sentinel = "\x01END"
+    rows = list(csv.reader(io.StringIO(tail + "\n" + sentinel, newline=""), strict=False))
+    swallowed = bool(rows) and rows[-1] != [sentinel]  # the sentinel line went into a quoted cell
+    assert _unclosed_quote(text, line, ",") is swallowed
+
+
+def test_unclosed_quote_runs_in_constant_memory():
+    import tracemalloc
+
+    from indexer.sources import _unclosed_quote
+
+    text = '"' * 2_000_000 + "\n" + 'a,""' * 500_000
+    tracemalloc.start()
+    _unclosed_quote(text, 1, ",")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000  # the old pattern kept ~65 bytes per character
