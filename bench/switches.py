@@ -1,9 +1,11 @@
 """Memory across many index switches: does a served process let go of the generations it has left?
 
 A soak switches only every few minutes (a 100k rebuild takes two), so this builds the
-index once, copies the generation, and points ``INDEX_DIR/CURRENT`` at each copy in
-turn while 8 wrk clients search, recording the server's resident memory after each
-switch. Results in ``bench/results/switches-<N>.json``.
+index once and, for each switch, copies the generation under a new name and points
+``INDEX_DIR/CURRENT`` at it (the copy two switches back is removed), while 8 wrk
+clients search; the server's resident memory is recorded after each switch. Every
+generation is new to the server, as after a real rebuild. Results in
+``bench/results/switches-<N>.json``.
 
     PYTHONPATH=. .venv/bin/python -m bench.switches --records 100000 --switches 30
 """
@@ -44,8 +46,6 @@ def switches(data: Path, count: int, seconds: float, clients: int) -> dict:
     subprocess.run([*cli, "index", "--data", str(data), "--index-dir", str(index)], check=True, env=env,
                    stdout=subprocess.DEVNULL)
     first = (index / "CURRENT").read_text(encoding="utf-8").strip()
-    second = first + "-copy"
-    shutil.copytree(index / first, index / second)
     port = _free_port()
     server = subprocess.Popen([*cli, "serve", "--port", str(port), "--data", str(data), "--index-dir", str(index)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -56,9 +56,12 @@ def switches(data: Path, count: int, seconds: float, clients: int) -> dict:
     try:
         wait_until_serving(base)
         for n in range(count + 1):
-            generation = first if n % 2 == 0 else second
+            generation = f"{first}-copy{n}" if n else first
             if n:
+                shutil.copytree(index / first, index / generation)
                 _point(index, generation)
+                if n > 2:
+                    shutil.rmtree(index / f"{first}-copy{n - 2}", ignore_errors=True)
             load = subprocess.run([wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
                                    "-s", str(script), base], capture_output=True, text=True, check=True)
             stats = json.loads(next(x for x in load.stdout.splitlines() if x.startswith("JSON "))[5:])
