@@ -17,10 +17,16 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import BENCH_DIR, CACHE_DIR
 from .querymix import load_queries
+
+ROOT = BENCH_DIR.parent
 
 LEVELS = (1, 8, 16)
 
@@ -78,6 +84,61 @@ def _paths() -> list[str]:
     return [f"/api/search?{urllib.parse.urlencode({'q': q.text})}" for q in load_queries()]
 
 
+def wrk_stats(wrk: str, script: Path | str, base: str, clients: int, seconds: float, threads: int) -> dict[str, Any]:
+    """One wrk run cycling through the query mix: the JSON line the mix script prints."""
+    done = subprocess.run([wrk, "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
+                           "-s", str(script), base], capture_output=True, text=True, check=True)
+    return json.loads(next(x for x in done.stdout.splitlines() if x.startswith("JSON "))[5:])
+
+
+@dataclass
+class FreshServer:
+    """``plansearch serve`` (result cache off, no watcher) on an index of its own built from ``data``."""
+
+    data: Path
+    index: Path
+    env: dict[str, str]
+    cli: list[str]
+    server: subprocess.Popen
+    base: str
+    script: Path  # the wrk script cycling through the query mix
+    wrk: str
+
+    def build(self, **kwargs: Any) -> subprocess.CompletedProcess:
+        """``plansearch index`` of the data into this server's index folder."""
+        return subprocess.run([*self.cli, "index", "--data", str(self.data), "--index-dir", str(self.index)],
+                              env=self.env, **kwargs)
+
+
+@contextmanager
+def fresh_server(data: Path, name: str) -> Iterator[FreshServer]:
+    """A ``FreshServer`` answering, under ``bench/cache/plansearch-<name>-…`` (removed afterwards)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)  # not in a fresh clone
+    work = Path(tempfile.mkdtemp(prefix=f"plansearch-{name}-", dir=CACHE_DIR))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"}
+    cli = [sys.executable, "-m", "search_app.cli"]
+    script = work / "mix.lua"
+    script.write_text(LUA % ", ".join(json.dumps(p) for p in _paths()), encoding="utf-8")
+    fresh = FreshServer(data, work / "index", env, cli, None, "", script, wrk)  # type: ignore[arg-type]
+    try:
+        fresh.build(check=True, stdout=subprocess.DEVNULL)
+        port = _free_port()
+        fresh.server = subprocess.Popen([*cli, "serve", "--port", str(port), "--data", str(data),
+                                         "--index-dir", str(fresh.index)],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fresh.base = f"http://127.0.0.1:{port}"
+        wait_until_serving(fresh.base)
+        yield fresh
+    finally:
+        if fresh.server is not None:
+            fresh.server.terminate()
+            fresh.server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10, workers: int = 1,
                    result_cache: int = 0) -> dict[str, Any]:
     wrk = shutil.which("wrk")
@@ -98,11 +159,7 @@ def http_benchmark(data_dir: Path, index_dir: Path, seconds: int = 10, workers: 
             script = fh.name
         levels = {}
         for conns in LEVELS:
-            done = subprocess.run([wrk, "-t", str(max(1, conns // 2)), "-c", str(conns), "-d", f"{seconds}s",
-                                   "--timeout", "10s", "-s", script, base], capture_output=True, text=True,
-                                  check=True)
-            line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
-            stats = json.loads(line[5:])
+            stats = wrk_stats(wrk, script, base, conns, seconds, max(1, conns // 2))
             stats["requests_per_s"] = round(stats["requests"] / stats["duration_s"], 1)
             levels[str(conns)] = stats
         Path(script).unlink(missing_ok=True)

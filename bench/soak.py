@@ -12,79 +12,51 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from . import CACHE_DIR
 from .corpus import ensure_corpus
-from .http_load import LUA, _free_port, _paths, _rss_mb, wait_until_serving
+from .http_load import _rss_mb, fresh_server, wrk_stats
 from .run import RESULTS, ROOT
 
 SLICE_SECONDS = 30
 
 
 def soak(data: Path, minutes: float, clients: int, rebuild_every: float) -> dict:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)  # not in a fresh clone
-    work = Path(tempfile.mkdtemp(prefix="plansearch-soak-", dir=CACHE_DIR))
-    index = work / "index"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"}
-    cli = [sys.executable, "-m", "search_app.cli"]
-    subprocess.run([*cli, "index", "--data", str(data), "--index-dir", str(index)], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    port = _free_port()
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--data", str(data), "--index-dir", str(index)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    rebuilds: list[dict] = []
-    stop = threading.Event()
+    with fresh_server(data, "soak") as fresh:
+        rebuilds: list[dict] = []
+        stop = threading.Event()
 
-    def rebuild_loop() -> None:
-        while not stop.wait(rebuild_every):
-            started = time.monotonic()
-            done = subprocess.run([*cli, "index", "--data", str(data), "--index-dir", str(index)], env=env,
-                                  capture_output=True, text=True)
-            rebuilds.append({"at_s": round(started - t0, 1), "seconds": round(time.monotonic() - started, 1),
-                             "exit": done.returncode})
+        def rebuild_loop() -> None:
+            while not stop.wait(rebuild_every):
+                started = time.monotonic()
+                done = fresh.build(capture_output=True, text=True)
+                rebuilds.append({"at_s": round(started - t0, 1), "seconds": round(time.monotonic() - started, 1),
+                                 "exit": done.returncode})
 
-    try:
-        wait_until_serving(base)
-        script = work / "mix.lua"
-        script.write_text(LUA % ", ".join(json.dumps(p) for p in _paths()), encoding="utf-8")
         t0 = time.monotonic()
-        rss_start = _rss_mb(server.pid)
+        rss_start = _rss_mb(fresh.server.pid)
         thread = threading.Thread(target=rebuild_loop, daemon=True)
         thread.start()
         slices = []
-        while time.monotonic() - t0 < minutes * 60:
-            done = subprocess.run([wrk, "-t", "4", "-c", str(clients), "-d", f"{SLICE_SECONDS}s", "--timeout", "10s",
-                                   "-s", str(script), base], capture_output=True, text=True, check=True)
-            stats = json.loads(next(x for x in done.stdout.splitlines() if x.startswith("JSON "))[5:])
-            stats.update(at_s=round(time.monotonic() - t0, 1), rss_mb=_rss_mb(server.pid))
-            slices.append(stats)
-            print(json.dumps(stats), file=sys.stderr)
-        stop.set()
-        thread.join()
+        try:
+            while time.monotonic() - t0 < minutes * 60:
+                stats = wrk_stats(fresh.wrk, fresh.script, fresh.base, clients, SLICE_SECONDS, 4)
+                stats.update(at_s=round(time.monotonic() - t0, 1), rss_mb=_rss_mb(fresh.server.pid))
+                slices.append(stats)
+                print(json.dumps(stats), file=sys.stderr)
+        finally:
+            stop.set()
+            thread.join()
         return {
             "minutes": minutes, "clients": clients, "rebuild_every_s": rebuild_every,
             "requests": sum(s["requests"] for s in slices),
             "errors": sum(s["errors"] + s["non2xx"] for s in slices),
-            "rss_start_mb": rss_start, "rss_end_mb": _rss_mb(server.pid),
+            "rss_start_mb": rss_start, "rss_end_mb": _rss_mb(fresh.server.pid),
             "rebuilds": rebuilds, "slices": slices,
         }
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

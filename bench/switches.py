@@ -16,16 +16,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 
-from . import CACHE_DIR
 from .corpus import ensure_corpus
-from .http_load import LUA, _free_port, _paths, _rss_mb, wait_until_serving
-from .run import RESULTS, ROOT
+from .http_load import _rss_mb, fresh_server, wrk_stats
+from .run import RESULTS
 
 
 def _point(index: Path, generation: str) -> None:
@@ -35,26 +32,10 @@ def _point(index: Path, generation: str) -> None:
 
 
 def switches(data: Path, count: int, seconds: float, clients: int) -> dict:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="plansearch-switches-", dir=CACHE_DIR))
-    index = work / "index"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"}
-    cli = [sys.executable, "-m", "search_app.cli"]
-    subprocess.run([*cli, "index", "--data", str(data), "--index-dir", str(index)], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    first = (index / "CURRENT").read_text(encoding="utf-8").strip()
-    port = _free_port()
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--data", str(data), "--index-dir", str(index)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    script = work / "paths.lua"
-    script.write_text(LUA % ", ".join(json.dumps(p) for p in _paths()), encoding="utf-8")
     rows = []
-    try:
-        wait_until_serving(base)
+    with fresh_server(data, "switches") as fresh:
+        index = fresh.index
+        first = (index / "CURRENT").read_text(encoding="utf-8").strip()
         for n in range(count + 1):
             generation = f"{first}-copy{n}" if n else first
             if n:
@@ -62,19 +43,13 @@ def switches(data: Path, count: int, seconds: float, clients: int) -> dict:
                 _point(index, generation)
                 if n > 2:
                     shutil.rmtree(index / f"{first}-copy{n - 2}", ignore_errors=True)
-            load = subprocess.run([wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
-                                   "-s", str(script), base], capture_output=True, text=True, check=True)
-            stats = json.loads(next(x for x in load.stdout.splitlines() if x.startswith("JSON "))[5:])
-            with urllib.request.urlopen(base + "/healthz", timeout=10) as resp:
+            stats = wrk_stats(fresh.wrk, fresh.script, fresh.base, clients, seconds, 2)
+            with urllib.request.urlopen(fresh.base + "/healthz", timeout=10) as resp:
                 served = json.load(resp)["generation"]
             rows.append({"switch": n, "generation": served, "expected": generation, "requests": stats["requests"],
                          "errors": stats["errors"] + stats["non2xx"], "p50_ms": stats["p50_ms"],
-                         "rss_mb": round(_rss_mb(server.pid), 1)})
+                         "rss_mb": round(_rss_mb(fresh.server.pid), 1)})
             print(json.dumps(rows[-1]), flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
     rss = [r["rss_mb"] for r in rows]
     return {"switches": count, "seconds_between": seconds, "clients": clients,
             "all_served_the_expected_generation": all(r["generation"] == r["expected"] for r in rows),
