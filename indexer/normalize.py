@@ -39,7 +39,7 @@ def fold(text: str) -> str:
     nfkc = unicodedata.normalize("NFKC", text)
     if "\u03a3" in nfkc or _COMPOSING.search(text):
         return normalize(text).text
-    return _printable(nfkc.lower())
+    return visible_text(nfkc.lower())
 
 
 #: Non-combining characters that NFKC composes with the character before them (Unicode 14).
@@ -49,10 +49,10 @@ _COMPOSING = re.compile("[\u09be\u09d7\u0b3e\u0b56\u0b57\u0bbe\u0bd7\u0cc2\u0cd5
 
 
 def _fold_cluster(chunk: str) -> str:
-    return _printable(unicodedata.normalize("NFKC", chunk).lower())
+    return visible_text(unicodedata.normalize("NFKC", chunk).lower())
 
 
-def _printable(out: str) -> str:
+def visible_text(out: str) -> str:
     """Invisible format characters (zero-width space and joiners, soft hyphen, BOM) removed, so that they do
     not split a word; other unprintable characters (controls, line breaks) become spaces."""
     if not out.isprintable():

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from indexer.normalize import visible_text
+
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 64
 
@@ -66,8 +68,7 @@ def _grouped(node: Node) -> str:
 
 def normalize_query(q: str) -> str:
     q = unicodedata.normalize("NFKC", q).translate(_MARKS)
-    # as the index folds text: invisible format characters (zero-width space, soft hyphen …) join, others split
-    q = "".join(c if c.isprintable() else "" if unicodedata.category(c) == "Cf" else " " for c in q)
+    q = visible_text(q)  # as the index folds text: zero-width characters join, other unprintables split
     return re.sub(r"\s+", " ", q).strip()
 
 
