@@ -68,11 +68,14 @@ COLD = """
 import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
+from search_app.contract.bodies import Presenter
+from search_app.contract.links import Links
 from search_app.engine import Engine
 from search_app.models import SearchRequest
 engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0)
+show = Presenter(Links())
 t1 = time.perf_counter()
-page = engine.search(SearchRequest(q=sys.argv[2]))
+page = show.page(engine.search(SearchRequest(q=sys.argv[2])))
 t2 = time.perf_counter()
 print(json.dumps({"open_s": t1 - t0, "first_query_s": t2 - t1, "total_s": t2 - t0, "total": page.total}))
 """
@@ -81,21 +84,24 @@ SEARCH = """
 import json, resource, sys, time
 from pathlib import Path
 from bench.querymix import load_queries
+from search_app.contract.bodies import Presenter
+from search_app.contract.links import Links
 from search_app.engine import Engine
 from search_app.models import SearchRequest
 engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0)
+show = Presenter(Links())  # the hits as the API shows them: snippets as HTML, links
 queries = load_queries()
 reps = int(sys.argv[2])
 first, samples, totals = {}, {q.text: [] for q in queries}, {}
 for q in queries:
     t = time.perf_counter()
-    page = engine.search(SearchRequest(q=q.text))
+    page = show.page(engine.search(SearchRequest(q=q.text)))
     first[q.text] = (time.perf_counter() - t) * 1000
     totals[q.text] = page.total
 for _ in range(reps):
     for q in queries:
         t = time.perf_counter()
-        engine.search(SearchRequest(q=q.text))
+        show.page(engine.search(SearchRequest(q=q.text)))
         samples[q.text].append((time.perf_counter() - t) * 1000)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"first": first, "samples": samples, "totals": totals, "kinds": {q.text: q.kind for q in queries},

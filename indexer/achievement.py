@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from .models import Measure, YearEntry
+from .patterns import COUNT, PERCENT
 
 DONE = "達成・実施"
 PARTIAL = "一部課題あり"
@@ -23,8 +24,6 @@ CATEGORIES = (DONE, COUNTED, PARTIAL, REDUCED, OTHER, BLANK)
 #: How far along each category is, for "went up / went down" (None: not comparable).
 RANK: dict[str, int | None] = {REDUCED: 0, PARTIAL: 1, DONE: 2, COUNTED: 2, OTHER: None, BLANK: None}
 
-_PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*%")
-_COUNT = re.compile(r"[0-9,]+\s*(回|件|人|名|か所|箇所|校|団体|食|世帯|日)")
 
 
 def category(text: str) -> str:
@@ -35,10 +34,10 @@ def category(text: str) -> str:
         return REDUCED
     if "課題" in t:
         return PARTIAL
-    m = _PERCENT.search(t)
+    m = PERCENT.search(t)
     if m:
         return DONE if float(m.group(1)) >= 100 else PARTIAL
-    if _COUNT.search(t):
+    if COUNT.search(t):
         return COUNTED
     if re.search(r"実施|達成|完了|予定どおり|予定通り|済", t):
         return DONE

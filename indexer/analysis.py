@@ -1,13 +1,14 @@
-"""Japanese analysis for Whoosh: a fugashi tokenizer with exact offsets, then small filters.
+"""Japanese analysis: fugashi morphemes of the folded text with exact offsets, then small filters.
 
-``ja_analyzer()`` = ``JapaneseTokenizer() | PosStopFilter() | LemmaFilter() | PositionFilter()``:
-tokens are NFKC/case-folded, particles, auxiliaries and punctuation are dropped,
-each token is indexed as its dictionary lemma folded to one key so that spelling
-variants meet (子ども/こども/子供, 取組/取り組み, 暮し/くらし), and positions are
-renumbered over the tokens kept, so phrases see the words, not the particles.
-
-``bigram_analyzer()`` indexes character bigrams of the folded text, so that
-words the dictionary splits oddly (もくせい教室) are still found.
+One path for the indexer and the query alike, ``analyse(text)``: the text is
+NFKC/case-folded (``normalize``, which remembers where each character came from),
+cut into morphemes (``morphemes``), particles, auxiliaries and punctuation are
+dropped (``is_stop``) and each remaining morpheme becomes its dictionary lemma
+folded to one key (``lemma_key``), so that spelling variants meet (子ども/こども/子供,
+取組/取り組み, 暮し/くらし). A key's position is its place among the keys kept, so a
+phrase sees the words, not the particles. ``gram_spans`` cuts the character
+bigrams of the folded text, the fallback that finds words the dictionary splits
+differently in the query and in the text (もくせい教室).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from array import array
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib.metadata import version
+from typing import NamedTuple
 
 import fugashi
-from whoosh.analysis import Filter, Token, Tokenizer
 
 from .normalize import Normalized, normalize
 
@@ -85,86 +85,28 @@ def lemma_key(surface: str, lemma: str | None, pos1: str) -> str:
     return key
 
 
-class JapaneseTokenizer(Tokenizer):
-    """fugashi tokens of the folded text, with offsets into the original text."""
+class Token(NamedTuple):
+    """One index key of a text: the key, the source characters it came from (``text[start:end]``) and the
+    morpheme as it was written, folded."""
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: object) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        norm = normalize(value)
-        for pos, (surface, lemma, pos1, start, end) in enumerate(morphemes(norm)):
-            t.text = surface
-            t.lemma = lemma
-            t.pos1 = pos1
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = surface
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                s, e = norm.span(start, end)
-                t.startchar, t.endchar = start_char + s, start_char + e
-            yield t
+    key: str
+    start: int
+    end: int
+    surface: str
 
 
-class PosStopFilter(Filter):
-    """Drops particles, auxiliaries, punctuation and tokens with no letter or digit."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            if is_stop(t.text, t.pos1):
-                continue
-            yield t
-
-
-class LemmaFilter(Filter):
-    """Replaces each token's text with its lemma key (see ``lemma_key``)."""
-
-    is_morph = True
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            t.text = lemma_key(t.text, t.lemma, t.pos1)
-            yield t
+def analyse(text: str) -> list[Token]:
+    """The index keys of ``text`` in order, with their source offsets: the one analysis of the indexer and
+    the query alike (a key's position is its place in the list)."""
+    norm = normalize(text)
+    span = norm.span
+    return [Token(lemma_key(surface, lemma, pos1), *span(start, end), surface)
+            for surface, lemma, pos1, start, end in morphemes(norm) if not is_stop(surface, pos1)]
 
 
-class PositionFilter(Filter):
-    """Renumbers positions over the tokens that remain, so phrases skip particles."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        first: int | None = None
-        for n, t in enumerate(tokens):
-            if t.positions:
-                if first is None:
-                    first = t.pos
-                t.pos = first + n
-            yield t
-
-
-class BigramTokenizer(Tokenizer):
-    """Overlapping character bigrams of each run of letters and digits of the folded text."""
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: object) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        norm = normalize(value)
-        pos = start_pos
-        for s, e in gram_spans(norm.text):
-            t.text = norm.text[s:e]
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = t.text
-            if positions:
-                t.pos = pos
-            if chars:
-                a, b = norm.span(s, e)
-                t.startchar, t.endchar = start_char + a, start_char + b
-            pos += 1
-            yield t
+def keys(text: str) -> list[str]:
+    """The index keys of ``text``, in order (what a query word must match as a phrase)."""
+    return [t.key for t in analyse(text)]
 
 
 _RUN = re.compile(r"[^\W_]+")
@@ -183,42 +125,3 @@ def gram_spans(text: str) -> Iterator[tuple[int, int]]:
             yield start, end
         else:
             yield from ((i, i + 2) for i in range(start, end - 1))
-
-
-def index_terms(text: str) -> tuple[list[str], array]:
-    """What ``ja_analyzer()`` yields, fast: the keys of ``text`` and their source offsets (start, end, …).
-
-    The indexer and the highlighter use this; it applies the same ``is_stop`` and ``lemma_key``.
-    """
-    norm = normalize(text)
-    keys: list[str] = []
-    offsets = array("I")
-    for surface, lemma, pos1, start, end in morphemes(norm):
-        if is_stop(surface, pos1):
-            continue
-        keys.append(lemma_key(surface, lemma, pos1))
-        s, e = norm.span(start, end)
-        offsets.append(s)
-        offsets.append(e)
-    return keys, offsets
-
-
-def ja_analyzer():
-    return JapaneseTokenizer() | PosStopFilter() | LemmaFilter() | PositionFilter()
-
-
-def bigram_analyzer():
-    return BigramTokenizer()
-
-
-def keys(text: str) -> list[str]:
-    """The index keys of ``text``, in order (what a query word must match as a phrase)."""
-    return [t.text for t in _JA(text)]
-
-
-def bigrams(text: str) -> list[str]:
-    return [t.text for t in _BIGRAM(text)]
-
-
-_JA = ja_analyzer()
-_BIGRAM = bigram_analyzer()

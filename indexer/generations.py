@@ -20,10 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .analysis import ANALYZER_VERSION
 from .models import PlansearchError
 
 CURRENT = "CURRENT"
 LOCK = "build.lock"
+META = "meta.json"
+#: Changes whenever what a generation stores changes; a generation of another version is rebuilt.
+SCHEMA_VERSION = 6
 
 
 class IndexUnavailable(PlansearchError):
@@ -32,15 +36,34 @@ class IndexUnavailable(PlansearchError):
 
 @dataclass(frozen=True)
 class IndexInfo:
+    """What a generation's ``meta.json`` says: when it was built, from which tables, by which versions."""
+
     path: Path
     generation: str
     built_at: str
     records: int
     datasets: tuple[dict, ...]
+    analyzer: str = ""
+    schema: int = 0
+    #: (name, size, mtime_ns) of each table file the generation was built from.
+    files: tuple[tuple, ...] = ()
 
     @property
     def dataset_slugs(self) -> list[str]:
         return [d["slug"] for d in self.datasets]
+
+    @property
+    def is_current_format(self) -> bool:
+        """Whether this version of plansearch can serve it (same analyzer and stored schema)."""
+        return self.analyzer == ANALYZER_VERSION and self.schema == SCHEMA_VERSION
+
+    def check_format(self) -> None:
+        """An ``IndexUnavailable`` naming both versions if this plansearch cannot serve the generation."""
+        if not self.is_current_format:
+            raise IndexUnavailable(
+                f"{self.path.parent}: the index was built by analyzer {self.analyzer or None} (schema "
+                f"{self.schema or None}), this is {ANALYZER_VERSION} (schema {SCHEMA_VERSION}); rebuild it with "
+                "'plansearch index'")
 
 
 def current_generation(root: Path) -> Path | None:
@@ -49,13 +72,19 @@ def current_generation(root: Path) -> Path | None:
     except OSError:
         return None
     path = root / name
-    return path if name and (path / "meta.json").is_file() else None
+    return path if name and (path / META).is_file() else None
+
+
+def write_meta(folder: Path, meta: dict) -> None:
+    (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def read_info(gen: Path) -> IndexInfo:
-    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    """The generation's ``meta.json``: the one place it is read."""
+    meta = json.loads((gen / META).read_text(encoding="utf-8"))
     return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
-                     datasets=tuple(meta["datasets"]))
+                     datasets=tuple(meta["datasets"]), analyzer=meta.get("analyzer", ""),
+                     schema=meta.get("schema", 0), files=tuple(tuple(f) for f in meta.get("files", ())))
 
 
 def live_info(root: Path) -> IndexInfo:

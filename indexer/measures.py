@@ -8,19 +8,14 @@ given an id ``<dataset>/<policy>-<item>-<number>``. Every repair and oddity is r
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
 from . import repair
 from .headers import EXTRA, HeaderMap, YearColumns
-from .models import Measure, Source, YearEntry
+from .models import ExtraCell, Measure, Source, YearEntry
+from .patterns import FIRST_NUMBER, ITEM_NO, POLICY_HEADING, TITLE_NO, as_int
 from .sources import RawRow
-
-_SECTION = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重点取組|施策|基本目標|目標)\s*([0-9０-９]+)")
-_ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
-_TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
-_PAGE_NO = re.compile(r"([0-9]+)")
 
 Warn = Callable[[int, str], None]
 
@@ -71,19 +66,19 @@ class _Measures:
         title_cell = cells[self.title_col] if self.title_col < len(cells) else ""
         text = cells[filled[0]]
         if not (len(filled) == 1 and filled[0] <= self.title_col
-                and (not title_cell or _SECTION.match(text) or _ITEM_NO.match(text))):
+                and (not title_cell or POLICY_HEADING.match(text) or ITEM_NO.match(text))):
             return False
-        if _ITEM_NO.match(text) and not _SECTION.match(text):
+        if ITEM_NO.match(text) and not POLICY_HEADING.match(text):
             self._superseded("item")
-            self.item, self.item_no = text, _int(_ITEM_NO.match(text).group(1))
+            self.item, self.item_no = text, as_int(ITEM_NO.match(text).group(1))
             self.unused["item"] = (row.line, text)
             return True
         # an unnumbered heading right under a numbered one that has no rows yet keeps its number
         renumber = not (self.policy_no and "policy" in self.unused)
         self._superseded("policy")
         self.policy, self.item, self.item_no = text, "", 0
-        m = _SECTION.match(text)
-        self.policy_no = _int(m.group(2)) if m else self.policy_no + renumber
+        m = POLICY_HEADING.match(text)
+        self.policy_no = as_int(m.group(2)) if m else self.policy_no + renumber
         self.unused["policy"] = (row.line, text)
         return True
 
@@ -106,20 +101,20 @@ class _Measures:
         if get("policy") and get("policy") != self.policy:
             self._superseded("policy")
             self.policy = get("policy")
-            m = _SECTION.match(self.policy)
-            self.policy_no = _int(m.group(2)) if m else self.policy_no + 1
+            m = POLICY_HEADING.match(self.policy)
+            self.policy_no = as_int(m.group(2)) if m else self.policy_no + 1
         if get("item") and get("item") != self.item:
             self._superseded("item")
             self.item = get("item")
-            m = _ITEM_NO.match(self.item)
-            self.item_no = _int(m.group(1)) if m else self.item_no + 1
+            m = ITEM_NO.match(self.item)
+            self.item_no = as_int(m.group(1)) if m else self.item_no + 1
         number, title = self._number(row.line, get("title"))
         page_text = get("plan_page")
-        page = _PAGE_NO.search(unicodedata.normalize("NFKC", page_text))
+        page = FIRST_NUMBER.search(unicodedata.normalize("NFKC", page_text))
         if page_text and not page:
             self.warn(row.line, f"plan page 「{page_text}」 has no page number; kept as text")
         years = tuple(e for e in (self._year_entry(row.line, cells, g) for g in header.years) if not e.is_empty())
-        extra = tuple((self._extra_name(row.line, i), c) for i, c in enumerate(cells)
+        extra = tuple(ExtraCell(self._extra_name(row.line, i), c) for i, c in enumerate(cells)
                       if c and (i >= header.width or self.roles[i] == "extra"))
         self.unused.clear()
         return Measure(
@@ -142,9 +137,9 @@ class _Measures:
 
     def _number(self, line: int, title_cell: str) -> tuple[str, str]:
         """The measure's number and title: from 「3 もくせい教室の設置」, or x1, x2 … by position in its item."""
-        m = _TITLE_NO.match(title_cell)
+        m = TITLE_NO.match(title_cell)
         if m:
-            return str(_int(m.group(1))), title_cell[m.end():]
+            return str(as_int(m.group(1))), title_cell[m.end():]
         key = (self.policy_no, self.item_no)
         self.per_item[key] = self.per_item.get(key, 0) + 1
         number = f"x{self.per_item[key]}"
@@ -187,7 +182,8 @@ class _Measures:
                       "swapped back")
             achievement, plan = plan, achievement
         return YearEntry(year=group.year, year_label=group.label, status=value.get("status", ""),
-                         evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan)
+                         evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan,
+                         source=Source(self.file, line))
 
 
 def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:
@@ -195,6 +191,3 @@ def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:
     same = sum(1 for i, c in filled if i < header.width and c == header.names[i])
     return len(filled) >= 2 and same >= 0.8 * len(filled)
 
-
-def _int(digits: str) -> int:
-    return int(unicodedata.normalize("NFKC", digits))

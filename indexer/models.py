@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 #: Record fields that hold searchable text, in display order.
 TEXT_FIELDS: tuple[str, ...] = ("title", "status", "evaluation", "achievement", "plan")
@@ -45,6 +46,16 @@ class Source:
         return {"file": self.file, "line": self.line}
 
 
+class ExtraCell(NamedTuple):
+    """A cell of a column the reader does not know (備考, say): its column's header and its text."""
+
+    column: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"column": self.column, "text": self.text}
+
+
 @dataclass(frozen=True)
 class ReadWarning:
     """A repair or oddity the reader reports, with the line it concerns."""
@@ -67,6 +78,8 @@ class YearEntry:
     evaluation: str = ""
     achievement: str = ""
     plan: str = ""
+    #: The table row it was read from.
+    source: Source | None = None
 
     def is_empty(self) -> bool:
         return not (self.status or self.evaluation or self.achievement or self.plan)
@@ -88,9 +101,10 @@ class Measure:
     source: Source
     years: tuple[YearEntry, ...]
     plan_page_text: str = ""
+    #: The 再掲 cell: a mark or a reference to where else the plan lists this measure (○, 1-2-3).
     repost: str = ""
-    #: (header, cell) of cells in columns the reader does not know.
-    extra: tuple[tuple[str, str], ...] = ()
+    #: Cells of columns the reader does not know.
+    extra: tuple[ExtraCell, ...] = ()
 
     def records(self) -> tuple[Record, ...]:
         return tuple(Record(measure=self, entry=e) for e in self.years)
@@ -113,24 +127,9 @@ class Record:
         return getattr(self.entry, name)
 
     def to_dict(self) -> dict:
-        m, e = self.measure, self.entry
-        return {
-            "measure_id": m.measure_id,
-            "dataset": m.dataset,
-            "title": m.title,
-            "policy": m.policy,
-            "item": m.item,
-            "plan_page": m.plan_page,
-            "department": m.department,
-            "section": m.section,
-            "year": e.year,
-            "year_label": e.year_label,
-            "status": e.status,
-            "evaluation": e.evaluation,
-            "achievement": e.achievement,
-            "plan": e.plan,
-            "source": m.source.to_dict(),
-        }
+        """What the reader read for this record (the stored record's fields the index does not derive)."""
+        return {name: _plain(getattr(self.measure if level == MEASURE else self.entry, name))
+                for name, level in _RECORD_DICT}
 
 
 @dataclass(frozen=True)
@@ -153,3 +152,93 @@ class Dataset:
     @property
     def years(self) -> list[int]:
         return sorted({e.year for m in self.measures for e in m.years})
+
+
+# -- the stored record: the one declaration of a record's fields ------------------------------------------------
+
+#: Where a field of a record belongs: to its measure (the same every year) or to its fiscal year.
+MEASURE, YEAR = "measure", "year"
+
+
+def _field(level: str, *, hit: bool = False, derived: bool = False, detail: bool = False) -> Any:
+    """A stored-record field: its ``level``; ``hit`` if search results carry it; ``derived`` if the index computes
+    it rather than reads it from the table; ``detail`` if only the measure's page shows it."""
+    return field(metadata={"level": level, "hit": hit, "derived": derived, "detail": detail})
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One record (a measure in one fiscal year) as the index stores it and the library returns it.
+
+    The one declaration of a record's fields: search hits, measure answers, exports and the OpenAPI schemas are
+    derived from these fields and their metadata (``record_fields``).
+    """
+
+    measure_id: str = _field(MEASURE, hit=True)
+    dataset: str = _field(MEASURE, hit=True)
+    title: str = _field(MEASURE, hit=True)
+    policy: str = _field(MEASURE, hit=True)
+    item: str = _field(MEASURE, hit=True)
+    plan_page: int | None = _field(MEASURE, hit=True)
+    plan_page_text: str = _field(MEASURE, detail=True)
+    department: str = _field(MEASURE, hit=True)
+    section: str = _field(MEASURE, hit=True)
+    repost: str = _field(MEASURE, detail=True)
+    extra: tuple[ExtraCell, ...] = _field(MEASURE, detail=True)
+    year: int = _field(YEAR, hit=True)
+    year_label: str = _field(YEAR, hit=True)
+    status: str = _field(YEAR)
+    evaluation: str = _field(YEAR)
+    achievement: str = _field(YEAR, hit=True)
+    achievement_category: str = _field(YEAR, hit=True, derived=True)
+    plan: str = _field(YEAR)
+    changed: str = _field(YEAR, hit=True, derived=True)
+    trend: str = _field(YEAR, hit=True, derived=True)
+    #: The table row this year was read from (a measure's years may come from different tables).
+    source: Source = _field(YEAR)
+
+    def to_row(self) -> tuple:
+        """The values in field order, nested values as tuples: what the index stores."""
+        values = [getattr(self, name) for name in _NAMES]
+        values[_SOURCE] = (self.source.file, self.source.line)
+        values[_EXTRA] = tuple(tuple(cell) for cell in self.extra)
+        return tuple(values)
+
+    @classmethod
+    def from_row(cls, row: tuple) -> StoredRecord:
+        values = list(row)
+        values[_SOURCE] = Source(*values[_SOURCE])
+        values[_EXTRA] = tuple(ExtraCell(*cell) for cell in values[_EXTRA])
+        return cls(*values)
+
+    def to_dict(self) -> dict:
+        """Every field, JSON-ready (nested values as dicts and lists)."""
+        return {name: _plain(getattr(self, name)) for name in _NAMES}
+
+
+_NAMES = tuple(f.name for f in fields(StoredRecord))
+_SOURCE, _EXTRA = _NAMES.index("source"), _NAMES.index("extra")
+
+
+def record_fields(level: str | None = None, **metadata: bool) -> tuple[str, ...]:
+    """Names of the stored record's fields, in order, at ``level`` and with the given metadata
+    (``hit``, ``derived``, ``detail``)."""
+    return tuple(f.name for f in fields(StoredRecord)
+                 if (level is None or f.metadata["level"] == level)
+                 and all(f.metadata[key] == value for key, value in metadata.items()))
+
+
+#: What the reader reads for a record (the fields the index does not derive), with the level each comes from.
+READ_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, f.metadata["level"]) for f in fields(StoredRecord) if not f.metadata["derived"])
+#: A record as ``Record.to_dict`` gives it: what the reader read, but the measure's details.
+_RECORD_DICT = tuple((name, level) for name, level in READ_FIELDS if name in record_fields(detail=False))
+
+
+def _plain(value: object) -> object:
+    """A field's value as JSON has it: nested records as dicts, tuples as lists."""
+    if isinstance(value, Source | ExtraCell):  # before tuple: an ExtraCell is one
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value

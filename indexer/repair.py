@@ -15,15 +15,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import accumulate, combinations
 
+from .patterns import COUNT, ITEM_NO, PLAN_PAGE, TITLE_NO
+
 _ACHIEVEMENT = re.compile(
     r"^\s*[0-9.]+\s*[%％]"
     r"|^[A-EＡ-Ｅ◎○〇△×▲]$"
     r"|実施|未実施|中止|縮小|延期|達成|課題|完了|継続|休止|廃止|拡充|見直し|予定どおり|予定通り"
-    r"|[0-9,]+\s*(回|件|人|名|か所|箇所|校|団体|食|世帯)"
+    r"|" + COUNT.pattern
 )
-_ITEM = re.compile(r"^\s*[\(（]\s*[0-9０-９]+\s*[\)）]")
-_NUMBERED = re.compile(r"^\s*[0-9０-９]+[\s　.．、)）]")
-_PAGE = re.compile(r"^\s*(?:[PpＰｐ]\s*[.．]?\s*)?[0-9０-９]+(?:\s*[-~〜～、,]\s*[0-9０-９]+)*\s*(?:頁|ページ)?\s*$")
 _DEPARTMENT = re.compile(r"(部|局|本部|委員会|事務局)$")
 _SECTION = re.compile(r"(課|室|館|所|係|センター|担当)$")
 
@@ -49,11 +48,11 @@ def _fit(role: str, cell: str) -> int:
         return 1 if role in ("repost", "extra") else (-2 if role == "title" else 0)
     long = len(text) > 40
     if role == "item":
-        return 2 if _ITEM.match(text) else (-2 if long else 0)
+        return 2 if ITEM_NO.match(text) else (-2 if long else 0)
     if role == "title":
-        return 2 if _NUMBERED.match(text) and not _ITEM.match(text) else (-1 if len(text) > 80 else 0)
+        return 2 if TITLE_NO.match(text) and not ITEM_NO.match(text) else (-1 if len(text) > 80 else 0)
     if role == "plan_page":
-        return 3 if _PAGE.match(text) else -3
+        return 3 if PLAN_PAGE.match(text) else -3
     if role == "department":
         return 2 if len(text) <= 15 and _DEPARTMENT.search(text) else (-2 if long else -1)
     if role == "section":

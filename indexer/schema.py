@@ -9,19 +9,19 @@ a plain keyword field so that Whoosh does no analysis of its own:
 * ``c_all``: the distinct character bigrams of the record's folded text, the fallback that finds
   words the dictionary splits differently in the query and in the text.
 
-Each record's keys and their character offsets are stored too, so snippets are
-cut without running the tokenizer again.
+Each record is stored as a ``StoredRecord`` row, with its keys and their character
+offsets, so snippets are cut without running the tokenizer again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from array import array
 
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from .achievement import category, year_changes
-from .analysis import gram_spans, index_terms
-from .models import TEXT_FIELDS, Measure
+from .analysis import analyse, gram_spans
+from .models import MEASURE, READ_FIELDS, TEXT_FIELDS, YEAR, Measure, StoredRecord
 from .normalize import normalize
 
 #: Searchable texts: the record fields plus ``meta`` (policy, item, department, section).
@@ -33,7 +33,7 @@ FACET_FIELDS: dict[str, str] = {
     "policy": "policy",
     "department": "department",
     "section": "section",
-    "ach_cat": "achievement",
+    "achievement_category": "achievement",
     "changed": "changed",
     "trend": "trend",
 }
@@ -58,6 +58,7 @@ def make_schema() -> Schema:
         "rid": ID(stored=True, unique=True),
         "measure_id": ID(),
         "doc": STORED(),
+        "tok": STORED(),
         CHAR_FIELD: KEYWORD(scorable=True),
     }
     for name in SEARCH_FIELDS:
@@ -66,12 +67,10 @@ def make_schema() -> Schema:
     return Schema(**fields)
 
 
-def analyse(text: str) -> tuple[list[str], bytes]:
+def analysed(text: str) -> tuple[list[str], bytes]:
     """The index keys of ``text`` and their source offsets (start, end, start, end … as uint32 bytes)."""
-    keys, offsets = index_terms(text)
-    return keys, offsets.tobytes()
-
-
+    tokens = analyse(text)
+    return [t.key for t in tokens], array("I", [x for t in tokens for x in (t.start, t.end)]).tobytes()
 
 
 def char_bigrams(text: str) -> set[str]:
@@ -83,50 +82,48 @@ def char_bigrams(text: str) -> set[str]:
 META_KEYS = ("policy", "item", "department", "section")
 
 
-def meta_text(values: Mapping[str, object] | Measure) -> str:
-    """The ``meta`` text of a measure, or of a stored record (a mapping with the same keys): its policy,
-    item, department and section, then the cells of columns the reader does not know (``extra``)."""
-    if isinstance(values, Mapping):
-        texts = [str(values.get(k) or "") for k in META_KEYS]
-        texts += [cell["text"] for cell in values.get("extra") or ()]  # type: ignore[union-attr]
-    else:
-        texts = [getattr(values, k) for k in META_KEYS] + [text for _, text in values.extra]
+def meta_text(record: StoredRecord | Measure) -> str:
+    """The ``meta`` text of a measure or record: its policy, item, department and section, then the cells of
+    columns the reader does not know (``extra``)."""
+    texts = [getattr(record, k) for k in META_KEYS] + [cell.text for cell in record.extra]
     return "\n".join(t for t in texts if t)
 
 
-def extra_cells(measure: Measure) -> list[dict[str, str]]:
-    """The measure's cells in columns the reader does not know, as stored and served: column header and text."""
-    return [{"column": column, "text": text} for column, text in measure.extra]
+def stored_records(measure: Measure) -> list[StoredRecord]:
+    """The measure's records as the index stores them, with their achievement category and change marks."""
+    changes = year_changes(measure)
+    read = {name: getattr(measure, name) for name, level in READ_FIELDS if level == MEASURE}
+    out = []
+    for e in measure.years:
+        changed, trend = changes[e.year]
+        out.append(StoredRecord(**read, **{name: getattr(e, name) for name, level in READ_FIELDS if level == YEAR},
+                                achievement_category=category(e.achievement), changed=changed, trend=trend))
+    return out
 
 
 def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, object], dict]]:
-    """(terms per field, stored values, array row) for each year of a measure, with its change marks."""
-    changes = year_changes(measure)
+    """(terms per field, stored values, array row) for each year of a measure."""
     fixed = {"title": measure.title, "meta": meta_text(measure)}
-    fixed_tok = {name: analyse(text) for name, text in fixed.items()}
+    fixed_tok = {name: analysed(text) for name, text in fixed.items()}
     fixed_grams = set().union(*(char_bigrams(t) for t in fixed.values()))
     out = []
-    for record in measure.records():
-        e = record.entry
-        changed, trend = changes[e.year]
-        stored = record.to_dict()
-        stored.update(plan_page_text=measure.plan_page_text, repost=measure.repost, extra=extra_cells(measure),
-                      achievement_category=category(e.achievement), changed=changed, trend=trend)
+    for record in stored_records(measure):
         tok = dict(fixed_tok)
         grams = set(fixed_grams)
         for name in ("status", "evaluation", "achievement", "plan"):
-            text = getattr(e, name)
-            tok[name] = analyse(text) if text else ([], b"")
+            text = getattr(record, name)
+            tok[name] = analysed(text) if text else ([], b"")
             if text:
                 grams |= char_bigrams(text)
-        stored["tok"] = {name: (" ".join(keys), offs) for name, (keys, offs) in tok.items()}
-        terms: dict[str, list[str]] = {"rid": [record.record_id], "measure_id": [measure.measure_id],
-                                       CHAR_FIELD: list(grams)}
+        rid = f"{record.measure_id}@{record.year}"
+        stored = {"rid": rid, "doc": record.to_row(),
+                  "tok": {name: (" ".join(keys), offs) for name, (keys, offs) in tok.items()}}
+        terms: dict[str, list[str]] = {"rid": [rid], "measure_id": [record.measure_id], CHAR_FIELD: list(grams)}
         row: dict[str, object] = {
-            "year": str(e.year), "dataset": measure.dataset, "policy": measure.policy,
-            "department": measure.department, "section": measure.section,
-            "ach_cat": stored["achievement_category"], "changed": changed, "trend": trend,
-            "plan_page": measure.plan_page if measure.plan_page is not None else -1,
+            "year": str(record.year), "dataset": record.dataset, "policy": record.policy,
+            "department": record.department, "section": record.section,
+            "achievement_category": record.achievement_category, "changed": record.changed, "trend": record.trend,
+            "plan_page": record.plan_page if record.plan_page is not None else -1,
         }
         for name, (keys, _) in tok.items():
             if keys:
@@ -134,5 +131,5 @@ def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, ob
                 if len(keys) > 1:
                     terms[pair_field(name)] = [pair(a, b) for a, b in zip(keys, keys[1:], strict=False)]
             row[f"len_{name}"] = len(keys)
-        out.append((terms, {"rid": record.record_id, "doc": stored}, row))
+        out.append((terms, stored, row))
     return out

@@ -5,7 +5,6 @@ Where generations live and how one replaces another is ``generations.py``.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -20,6 +19,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from .analysis import ANALYZER_VERSION
 from .arrays import ArrayBuilder
 from .generations import (
+    SCHEMA_VERSION,
     IndexInfo,
     IndexUnavailable,
     build_lock,
@@ -27,6 +27,7 @@ from .generations import (
     current_generation,
     publish,
     read_info,
+    write_meta,
 )
 from .models import Dataset, PlansearchError
 from .schema import SEARCH_FIELDS, key_field, make_schema
@@ -34,7 +35,6 @@ from .writer import BulkWriter, analysed
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
 SOURCES = "sources"
 
 
@@ -76,7 +76,7 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
                 "files": [_stamp(p) for p in (seen if seen is not None else [Path(ds.path) for ds in datasets])],
             }
             _copy_sources(datasets, tmp / SOURCES)
-            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+            write_meta(tmp, meta)
             publish(root, tmp, name)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -141,17 +141,13 @@ def _dataset_meta(ds: Dataset) -> dict:
 
 
 def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
-    """Open the live generation read-only, checking it was built by this analyzer."""
+    """Open the live generation read-only, checking it was built by this analyzer and schema."""
     gen = current_generation(root)
     if gen is None:
         raise IndexUnavailable(f"{root}: no index yet; run 'plansearch index'")
-    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
-    if meta.get("analyzer") != ANALYZER_VERSION or meta.get("schema") != SCHEMA_VERSION:
-        raise IndexUnavailable(
-            f"{root}: the index was built by analyzer {meta.get('analyzer')} (schema {meta.get('schema')}), "
-            f"this is {ANALYZER_VERSION} (schema {SCHEMA_VERSION}); rebuild it with 'plansearch index'"
-        )
-    return whoosh_index.open_dir(str(gen), readonly=True), read_info(gen)
+    info = read_info(gen)
+    info.check_format()
+    return whoosh_index.open_dir(str(gen), readonly=True), info
 
 
 def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
@@ -159,9 +155,5 @@ def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
     gen = current_generation(root)
     if gen is None:
         return True
-    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
-    if meta.get("analyzer") != ANALYZER_VERSION or meta.get("schema") != SCHEMA_VERSION:
-        return True
-    built = {tuple(f) for f in meta.get("files", [])}
-    now = {tuple(_stamp(p)) for p in table_files}
-    return built != now
+    info = read_info(gen)
+    return not info.is_current_format or set(info.files) != {tuple(_stamp(p)) for p in table_files}

@@ -1,42 +1,27 @@
-"""plansearch web app: ``create_app`` builds the Flask app over the search library."""
+"""plansearch's search library: build an index from plan tables, open it, and search it.
 
-from __future__ import annotations
+No web framework is imported here or below: the Flask app is ``search_app.web``, the command line
+``search_app.cli``, and what both show of a result (HTML highlights, links, the JSON API's bodies) is
+``search_app.contract``.
 
-import logging
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+    from search_app import Engine, SearchRequest, build, load_settings
+    build([Path("data")], Path("index"))
+    page = Engine(Path("index")).search(SearchRequest(q="コロナ", years=(2021,)))
+"""
 
-from flask import Flask, request
+from indexer.generations import IndexInfo, IndexUnavailable
+from indexer.models import PlansearchError, StoredRecord, TableError
 
+from .engine import Engine
+from .highlight import Snippet
+from .matching import SearchTimeout
+from .models import Hit, MeasureAnswer, SearchPage, SearchRequest, Stats
+from .query import QueryError
+from .service import build, ensure_index, make_engine
 from .settings import load_settings
 
-log = logging.getLogger(__name__)
-
-ROOT = Path(__file__).resolve().parent.parent
-#: Largest request accepted (bytes): no route takes a body.
-MAX_CONTENT_LENGTH = 64 * 1024
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """App factory: defaults, then ``PLANSEARCH_*`` environment, then ``config``."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
-    settings = load_settings(config)
-    app.config.update(settings)  # load_settings keeps every key of ``config`` too
-    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
-
-    from . import errors, security, views_api, views_pages
-    from .params import check_utf8
-    from .service import ensure_index, make_engine
-
-    if app.config.get("BUILD_INDEX", True):
-        ensure_index(Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"]))
-    app.extensions["plansearch"] = make_engine(settings)
-    errors.init_app(app)
-    app.before_request(lambda: check_utf8(request.query_string))
-    security.init_app(app)
-    app.register_blueprint(views_api.bp)
-    app.register_blueprint(views_pages.bp)
-    return app
+__all__ = [
+    "Engine", "Hit", "IndexInfo", "IndexUnavailable", "MeasureAnswer", "PlansearchError", "QueryError",
+    "SearchPage", "SearchRequest", "SearchTimeout", "Snippet", "Stats", "StoredRecord", "TableError", "build",
+    "ensure_index", "load_settings", "make_engine",
+]

@@ -1,20 +1,22 @@
-"""Snippets: a field's text cut to a readable window around its matches, escaped, matches in <mark>.
+"""Snippets: a field's text cut to a readable window around its matches, with the matches as spans.
 
 Matches are found two ways, as the index finds them: runs of index keys (so a
 lemma or synonym match is marked in the city's own spelling) and the folded
 query word itself inside the folded text (what the bigram field matches).
 Offsets map back through NFKC, so the marked characters are the source's own.
+The library returns plain text and spans; the edges draw them (``<mark>`` in
+HTML, colour on a terminal).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.analysis import index_terms
+from indexer.analysis import analyse
+from indexer.models import ExtraCell
 from indexer.normalize import normalize
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
@@ -32,6 +34,32 @@ class Pattern:
 Tokens = tuple[str, bytes]  # (keys joined by spaces, uint32 offsets start, end, …) as the index stores them
 
 
+@dataclass(frozen=True)
+class Snippet:
+    """A readable window of a field's text: ``text`` is what is shown, ``spans`` the matches in it (offsets
+    into ``text``, sorted, merged); ``cut_before`` / ``cut_after`` say whether the field goes on beyond the
+    window; ``label`` names the column of an extra cell."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    cut_before: bool = False
+    cut_after: bool = False
+    label: str = ""
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The shown text as (piece, marked) in order."""
+        out: list[tuple[str, bool]] = []
+        pos = 0
+        for s, e in self.spans:
+            if s > pos:
+                out.append((self.text[pos:s], False))
+            out.append((self.text[s:e], True))
+            pos = e
+        if pos < len(self.text):
+            out.append((self.text[pos:], False))
+        return out
+
+
 def match_spans(text: str, patterns: Sequence[Pattern], tokens: Tokens | None = None) -> list[tuple[int, int]]:
     """Character spans of ``text`` that match any pattern, merged and sorted.
 
@@ -41,7 +69,8 @@ def match_spans(text: str, patterns: Sequence[Pattern], tokens: Tokens | None = 
     found: set[tuple[str, ...]] = set()
     if any(p.keys for p in patterns):
         if tokens is None:
-            words, offsets = index_terms(text)
+            analysed = analyse(text)
+            words, offsets = [t.key for t in analysed], array("I", [x for t in analysed for x in (t.start, t.end)])
         else:
             words, offsets = tokens[0].split(" ") if tokens[0] else [], array("I", tokens[1])
         at: dict[str, list[int]] = {}
@@ -109,43 +138,39 @@ def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[in
     return start, end
 
 
-def snippet(text: str, patterns: Sequence[Pattern], length: int = 120, tokens: Tokens | None = None) -> str:
-    """An HTML fragment: the escaped text around the matches, each match in ``<mark>``."""
-    return marked(text, match_spans(text, patterns, tokens), length)
+def snippet(text: str, patterns: Sequence[Pattern], length: int = 120, tokens: Tokens | None = None) -> Snippet:
+    """The text around the matches, with the matches as spans."""
+    return cut(text, match_spans(text, patterns, tokens), length)
 
 
-def extra_snippet(meta: str, cells: Sequence[Mapping[str, str]], patterns: Sequence[Pattern], length: int = 120,
-                  tokens: Tokens | None = None) -> str | None:
-    """``「column」: snippet`` of the first extra cell with a match, or None if the matches in ``meta`` (the
-    measure's meta text, which ends with the extra cells' texts, one per line) all fall before them.
+def extra_snippet(meta: str, cells: Sequence[ExtraCell], patterns: Sequence[Pattern], length: int = 120,
+                  tokens: Tokens | None = None) -> Snippet | None:
+    """The snippet of the first extra cell with a match, labelled with its column, or None if the matches in
+    ``meta`` (the measure's meta text, which ends with the extra cells' texts, one per line) all fall before them.
 
     Uses the meta text's stored tokens; the column names are not searched, so they are never marked."""
     spans = match_spans(meta, patterns, tokens)
-    pos = len(meta) - len("\n".join(cell["text"] for cell in cells))
+    pos = len(meta) - len("\n".join(cell.text for cell in cells))
     for cell in cells:
-        text = cell["text"]
-        end = pos + len(text)
+        end = pos + len(cell.text)
         # a run of keys that starts in the section and ends in the cell is no match in the cell
         inside = [(s - pos, e - pos) for s, e in spans if pos <= s and e <= end]
         if inside:
-            return f"{html.escape(cell['column'])}: {marked(text, inside, length)}"
+            found = cut(cell.text, inside, length)
+            return Snippet(found.text, found.spans, found.cut_before, found.cut_after, label=cell.column)
         pos = end + 1
     return None
 
 
-def marked(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> str:
-    """The escaped text around ``spans`` (sorted, merged), each in ``<mark>``."""
+def cut(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> Snippet:
+    """The window of about ``length`` characters of ``text`` around ``spans`` (sorted, merged), surrounding white
+    space trimmed; the spans inside it, clipped, relative to it."""
     start, end = window(text, spans, length)
-    out = [ELLIPSIS] if start > 0 else []
-    pos = start
-    for s, e in spans:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        out.append(html.escape(text[pos:s]))
-        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
-        pos = e
-    out.append(html.escape(text[pos:end]))
-    if end < len(text):
-        out.append(ELLIPSIS)
-    return "".join(out).strip()
+    if start == 0:  # the text as shown starts at its first visible character (as the window does after a cut)
+        while start < end and text[start].isspace():
+            start += 1
+    if end == len(text):
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    inside = tuple((max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start)
+    return Snippet(text[start:end], tuple((s, e) for s, e in inside if e > s), start > 0, end < len(text))

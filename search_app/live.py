@@ -1,8 +1,8 @@
 """The live index generation of a process: opened once, followed when ``CURRENT`` changes, one Whoosh
-reader per thread.
+searcher per thread.
 
-Whoosh readers are not thread-safe, so each thread keeps its own reader of the
-live generation; the generation's arrays and term cache are shared. A thread
+Whoosh searchers are not thread-safe, so each thread keeps its own searcher of
+the live generation; the generation's arrays and term cache are shared. A thread
 picks up a new generation on its next request; a search that started on the
 old one finishes on it.
 """
@@ -15,19 +15,23 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
 from indexer.arrays import Columns
 from indexer.generations import IndexInfo, current_generation
 from indexer.schema import SEARCH_FIELDS
 from indexer.store import open_index
 
 from .matching import B
+from .models import Stats
 
 #: How often (seconds) the live generation is looked up again.
 REFRESH_SECONDS = 1.0
 
 
-class Snapshot:
-    """One index generation: its Whoosh index, arrays and term cache (shared by threads)."""
+class OpenGeneration:
+    """One index generation, open: its Whoosh index, arrays and term cache (shared by threads)."""
 
     def __init__(self, index_root: Path) -> None:
         from .postings import TermCache
@@ -37,50 +41,57 @@ class Snapshot:
         self.terms = TermCache()
         c = self.columns
         self.norms = {f: (1 - B) + B * c.lengths[f] / c.avg_length[f] for f in SEARCH_FIELDS}
-        self.stats_cache: dict | None = None
+        self.stats_cache: Stats | None = None
 
 
 @dataclass
-class Reader:
-    snapshot: Snapshot
-    searcher: object
+class ThreadSearcher:
+    """A thread's Whoosh searcher of an open generation."""
+
+    generation: OpenGeneration
+    searcher: Searcher
+
+    @property
+    def reader(self) -> IndexReader:
+        return self.searcher.reader()
 
 
 class LiveIndex:
-    """The generation ``index_root/CURRENT`` names, and this thread's reader of it."""
+    """The generation ``index_root/CURRENT`` names, and this thread's searcher of it."""
 
     def __init__(self, index_root: Path) -> None:
         self.index_root = Path(index_root)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
+        self._open: OpenGeneration | None = None
         self._checked = 0.0
-        self._readers: list[Reader] = []  # every open reader, so they can be closed
-        self._finalizer = weakref.finalize(self, _close_readers, self._readers, self._lock)
+        self._searchers: list[ThreadSearcher] = []  # every open searcher, so they can be closed
+        self._finalizer = weakref.finalize(self, _close_searchers, self._searchers, self._lock)
 
-    def current(self) -> Snapshot:
+    def current(self) -> OpenGeneration:
         now = time.monotonic()
-        snap = self._snapshot
-        if snap is None or now - self._checked > REFRESH_SECONDS:
+        live = self._open
+        if live is None or now - self._checked > REFRESH_SECONDS:
             gen = current_generation(self.index_root)
             with self._lock:
-                if self._snapshot is None or (gen is not None and gen.name != self._snapshot.info.generation):
-                    self._snapshot = Snapshot(self.index_root)
+                if self._open is None or (gen is not None and gen.name != self._open.info.generation):
+                    self._open = OpenGeneration(self.index_root)
                 self._checked = now
-                snap = self._snapshot
-        return snap
+                live = self._open
+        return live
 
-    def reader(self) -> Reader:
-        snap = self.current()
-        mine: Reader | None = getattr(self._local, "reader", None)
-        if mine is None or mine.snapshot is not snap:
-            fresh = Reader(snap, snap.ix.searcher())
+    def searcher(self) -> ThreadSearcher:
+        """This thread's searcher of the live generation (a new one after a switch)."""
+        live = self.current()
+        mine: ThreadSearcher | None = getattr(self._local, "searcher", None)
+        if mine is None or mine.generation is not live:
+            fresh = ThreadSearcher(live, live.ix.searcher())
             with self._lock:
-                if mine is not None and mine in self._readers:
-                    self._readers.remove(mine)
+                if mine is not None and mine in self._searchers:
+                    self._searchers.remove(mine)
                     mine.searcher.close()
-                self._readers.append(fresh)
-            mine = self._local.reader = fresh
+                self._searchers.append(fresh)
+            mine = self._local.searcher = fresh
         return mine
 
     @property
@@ -92,12 +103,12 @@ class LiveIndex:
         self._checked = 0.0
 
     def close(self) -> None:
-        """Close every reader opened (also done when garbage-collected)."""
+        """Close every searcher opened (also done when garbage-collected)."""
         self._finalizer()
 
 
-def _close_readers(readers: list[Reader], lock: threading.Lock) -> None:
+def _close_searchers(searchers: list[ThreadSearcher], lock: threading.Lock) -> None:
     with lock:
-        for reader in readers:
-            reader.searcher.close()
-        readers.clear()
+        for handle in searchers:
+            handle.searcher.close()
+        searchers.clear()

@@ -1,4 +1,4 @@
-"""Evaluate a query plan over posting arrays: matches, BM25F scores and matched fields, all with NumPy.
+"""Evaluate a compiled query over posting arrays: matches, BM25F scores and matched fields, all with NumPy.
 
 A word's score is BM25F over the fields searched (field weights below; each
 field's length normalised), summed over its alternatives; AND and OR add their
@@ -20,7 +20,7 @@ from indexer.arrays import Columns
 from indexer.normalize import fold
 from indexer.schema import CHAR_FIELD, FACET_FIELDS, key_field, pair, pair_field
 
-from .compile import Alternative, And, Not, Or, PlanNode, WordPlan
+from .compiled import Alternative, And, CompiledNode, CompiledWord, Not, Or
 from .models import SearchRequest
 from .query import QueryError
 
@@ -48,7 +48,7 @@ class SearchTimeout(QueryError):
 
 
 class Matcher:
-    """Evaluates plans for one index generation and one thread's reader."""
+    """Evaluates compiled queries for one index generation and one thread's searcher."""
 
     def __init__(self, count: int, postings: Callable[[str, str], tuple[np.ndarray, np.ndarray]],
                  norms: dict[str, np.ndarray], texts: Callable[[int], dict], fields: Sequence[str],
@@ -64,8 +64,8 @@ class Matcher:
         self.fields = tuple(fields)
         self.allowed = allowed  # bool[N] of records the filters let through, or None
 
-    def evaluate(self, node: PlanNode) -> Match:
-        if isinstance(node, WordPlan):
+    def evaluate(self, node: CompiledNode) -> Match:
+        if isinstance(node, CompiledWord):
             return self._word(node)
         if isinstance(node, Or):
             parts = [self.evaluate(n) for n in node.nodes]
@@ -97,7 +97,7 @@ class Matcher:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise SearchTimeout("the search took too long; narrow it with more words, a phrase or filters")
 
-    def _word(self, word: WordPlan) -> Match:
+    def _word(self, word: CompiledWord) -> Match:
         self._check_time()
         hit = np.zeros(self.n, dtype=bool)
         score = np.zeros(self.n)

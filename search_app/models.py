@@ -1,10 +1,17 @@
-"""Typed requests and results of the search library (no Whoosh or Flask objects)."""
+"""Typed requests and results of the search library (no Whoosh or Flask objects, no HTML, no URLs).
+
+A result is built from the one declaration of a record's fields, ``indexer.models.StoredRecord``: a ``Hit`` is
+a stored record with its score and highlight spans, a ``MeasureAnswer`` a measure's stored records.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-from indexer.models import TEXT_FIELDS
+from indexer.models import MEASURE, TEXT_FIELDS, Source, StoredRecord, record_fields
+
+from .highlight import Snippet
 
 SORTS = ("relevance", "plan_page", "year")
 #: Facet filters a request may carry (API parameter names).
@@ -33,28 +40,15 @@ class SearchRequest:
 
 
 @dataclass(frozen=True)
-class Hit:
-    measure_id: str
-    dataset: str
-    title: str
-    policy: str
-    item: str
-    plan_page: int | None
-    plan_url: str | None
-    department: str
-    section: str
-    year: int
-    year_label: str
-    achievement: str
-    achievement_category: str
-    changed: str
-    trend: str
-    score: float
-    highlights: dict[str, str]
-    url: str
+class Hit(StoredRecord):
+    """A record that matched: the stored record, its score and, per field that matched, a snippet."""
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    score: float = 0.0
+    highlights: Mapping[str, Snippet] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, record: StoredRecord, score: float, highlights: Mapping[str, Snippet] | None = None) -> Hit:
+        return cls(**vars(record), score=score, highlights=highlights or {})
 
 
 @dataclass(frozen=True)
@@ -74,16 +68,39 @@ class SearchPage:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+
+#: The fields a measure has whatever the year (its title, policy, section …).
+MEASURE_FIELDS = record_fields(MEASURE)
+
+
+@dataclass(frozen=True)
+class MeasureAnswer:
+    """A measure with every year's record in full, oldest first. The measure's own fields (``title``,
+    ``policy`` …, see ``MEASURE_FIELDS``) are read from its records."""
+
+    years: tuple[StoredRecord, ...]
+
+    @property
+    def source(self) -> Source:
+        """Where the measure's first year was read."""
+        return self.years[0].source
+
+    def __getattr__(self, name: str) -> object:
+        if name in MEASURE_FIELDS and self.years:
+            return getattr(self.years[0], name)
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts of records by year, policy and department, each by achievement category."""
+
+    records: int
+    by_year: dict[str, dict[str, int]]
+    by_policy: dict[str, int]
+    by_department: dict[str, int]
+    by_policy_achievement: dict[str, dict[str, int]]
+    by_department_achievement: dict[str, dict[str, int]]
+
     def to_dict(self) -> dict:
-        return {
-            "query": self.query,
-            "interpreted": self.interpreted,
-            "total": self.total,
-            "page": self.page,
-            "per_page": self.per_page,
-            "took_ms": self.took_ms,
-            "results": [h.to_dict() for h in self.results],
-            "facets": self.facets,
-            "expansions": {k: list(v) for k, v in self.expansions.items()},
-            "ignored": list(self.ignored),
-        }
+        return asdict(self)

@@ -1,18 +1,20 @@
-"""Wiring shared by the CLI and the web app: data folder → index → engine."""
+"""Wiring shared by the CLI and the web app: data folder → index generation → engine."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from indexer import Dataset, PlansearchError, TableError, read_paths, read_table, sources
 from indexer.config import load_config
 from indexer.generations import IndexInfo, current_generation
 from indexer.store import build_index, is_stale, previous_source
 
-from .engine import Engine, PlanUrl
+from .engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -79,30 +81,12 @@ def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
     return info
 
 
-def plan_links(data_dir: Path) -> PlanUrl:
-    """Where a result's plan page links: the plan PDF served from the data folder, a URL, or nowhere."""
-    config = load_config(data_dir)
-
-    def plan_url(dataset: str, page: int | None) -> str | None:
-        ds = config.by_slug(dataset)
-        if page is None:
-            return None
-        target = page + ds.page_offset
-        if ds.plan_pdf and (data_dir / ds.plan_pdf).is_file():
-            return f"/plans/{dataset}.pdf#page={target}"
-        if ds.plan_url:
-            return f"{ds.plan_url}#page={target}"
-        return None
-
-    return plan_url
-
-
-def make_engine(settings: dict) -> Engine:
+def make_engine(settings: Mapping[str, Any]) -> Engine:
+    """The engine over the settings' index (``INDEX_DIR``) and synonym dictionary."""
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
     synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
-    return Engine(index_dir, synonyms=synonyms, plan_url=plan_links(data_dir),
-                  snippet_chars=int(settings["SNIPPET_CHARS"]), result_cache=int(settings["RESULT_CACHE"]),
-                  timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]))
+    return Engine(index_dir, synonyms=synonyms, snippet_chars=int(settings["SNIPPET_CHARS"]),
+                  result_cache=int(settings["RESULT_CACHE"]), timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]))
 
 
 class _Progress:

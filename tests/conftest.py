@@ -69,7 +69,7 @@ def engine(settings: dict):
 
 @pytest.fixture(scope="session")
 def app(settings: dict):
-    from search_app import create_app
+    from search_app.web import create_app
 
     return create_app({**settings, "TESTING": True})
 
@@ -80,11 +80,20 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def search(engine):
-    """``search("コロナ", years=(2021,))``: a query on the bundled index, every hit on one page."""
+def presenter(data_dir: Path):
+    """What pages and the API show of results (HTML highlights, links) for the bundled data folder."""
+    from search_app.contract.bodies import Presenter
+    from search_app.contract.links import Links
+
+    return Presenter(Links(data_dir))
+
+
+@pytest.fixture(scope="session")
+def search(engine, presenter):
+    """``search("コロナ", years=(2021,))``: a query on the bundled index, every hit on one page, as shown."""
     from search_app.models import SearchRequest
 
     def run(q: str, **options):
-        return engine.search(SearchRequest(q=q, per_page=100, **options))
+        return presenter.page(engine.search(SearchRequest(q=q, per_page=100, **options)))
 
     return run

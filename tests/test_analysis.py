@@ -9,11 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import ANALYZER_VERSION, bigram_analyzer, bigrams, ja_analyzer, keys, morphemes
+from indexer.analysis import ANALYZER_VERSION, analyse, keys, morphemes
 from indexer.normalize import fold, normalize
-
-JA = ja_analyzer()
-BIGRAM = bigram_analyzer()
 
 
 def test_dictionary_is_pinned():
@@ -106,22 +103,8 @@ TOKENS = [
 
 @pytest.mark.parametrize(("text", "expected"), TOKENS)
 def test_tokens_positions_and_offsets(text, expected):
-    got = [(t.text, t.pos, text[t.startchar:t.endchar]) for t in JA(text, positions=True, chars=True)]
+    got = [(t.key, pos, text[t.start:t.end]) for pos, t in enumerate(analyse(text))]
     assert got == expected
-
-
-BIGRAMS = [
-    ("もくせい教室", ["もく", "くせ", "せい", "い教", "教室"]),
-    ("ＳＯＳ", ["so", "os"]),
-    ("子ども・若者", ["子ど", "ども", "若者"]),
-    ("件", ["件"]),
-    ("「」、", []),
-]
-
-
-@pytest.mark.parametrize(("text", "expected"), BIGRAMS)
-def test_bigrams(text, expected):
-    assert bigrams(text) == expected
 
 
 # -- offsets hold for any text ---------------------------------------------------------------------------------
@@ -150,33 +133,15 @@ def _folded_length(norm, start: int, end: int) -> int:
 def test_ja_offsets_for_any_text(text):
     norm = normalize(text)
     last = -1
-    for t in JA(text, positions=True, chars=True, keeporiginal=True):
-        assert 0 <= t.startchar < t.endchar <= len(text)
-        assert t.pos > last
-        last = t.pos
-        if t.text == t.original:  # the key is the folded surface: the source characters fold to it
-            source = fold(text[t.startchar:t.endchar])
-            assert t.text in source
-            if _folded_length(norm, t.startchar, t.endchar) == len(t.text):
-                assert source == t.text  # (unless the token is part of one character's expansion: ㍿ → 株式会社)
-
-
-@settings(max_examples=100, deadline=None)
-@given(TEXTS)
-@example("ΑΣ ΟΔΟΣ")
-@example("\u1100\u1161")
-@example("㍻31年度ｶﾞ")
-def test_bigram_offsets_for_any_text(text):
-    norm = normalize(text)
-    last = -1
-    for t in BIGRAM(text, positions=True, chars=True):
-        assert 0 <= t.startchar < t.endchar <= len(text)
-        assert t.pos > last
-        last = t.pos
-        source = fold(text[t.startchar:t.endchar])
-        assert t.text in source
-        if _folded_length(norm, t.startchar, t.endchar) == len(t.text):
-            assert source == t.text
+    for pos, t in enumerate(analyse(text)):
+        assert 0 <= t.start < t.end <= len(text)
+        assert pos > last
+        last = pos
+        if t.key == t.surface:  # the key is the folded surface: the source characters fold to it
+            source = fold(text[t.start:t.end])
+            assert t.key in source
+            if _folded_length(norm, t.start, t.end) == len(t.key):
+                assert source == t.key  # (unless the token is part of one character's expansion: ㍿ → 株式会社)
 
 
 #: fold is what the index sees: NFKC, lower case, one character at a time.
@@ -209,16 +174,3 @@ FOLD_PIECES = ["ΑΣ", "Σ", "ς", "Ϲ", "\U0001d6ba", "\u1100", "\u1161", "\u11
 def test_fold_is_what_normalize_gives(text):
     """Query words are folded whole; field text piece by piece with offsets: both must agree."""
     assert fold(text) == normalize(text).text
-
-
-@settings(max_examples=100, deadline=None)
-@given(TEXTS)
-@example("新型コロナウイルス感染症の影響により、子どもの ＳＯＳ を ｶﾞｲﾄﾞ ㍻31年")
-def test_index_terms_is_the_analyzer_fast(text):
-    """The indexer's fast path gives exactly the Whoosh pipeline's keys and offsets."""
-    from indexer.analysis import index_terms
-
-    found, offsets = index_terms(text)
-    tokens = [(t.text, t.startchar, t.endchar) for t in JA(text, positions=True, chars=True)]  # one Token, reused
-    assert found == [t[0] for t in tokens]
-    assert list(offsets) == [x for t in tokens for x in t[1:]]

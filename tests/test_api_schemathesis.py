@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from search_app import create_app
 from search_app.service import ensure_index
+from search_app.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -133,14 +133,14 @@ def test_control_characters_are_shown_not_obeyed(capsys, dirs):
     ("\ud800", "\\ud800"),
 ])
 def test_printable(text, shown):
-    from search_app.terminal import printable
+    from search_app.cli.terminal import printable
 
     assert printable(text) == shown
     printable(text).encode("utf-8")  # writable by a strict encoder
 
 
 def test_json_line_escapes_what_json_leaves_raw():
-    from search_app.terminal import json_line
+    from search_app.cli.terminal import json_line
 
     value = {"q": "いじめ\x9b31m\x1b", "file": b"t\x9b.csv".decode("utf-8", "surrogateescape")}
     line = json_line(value)

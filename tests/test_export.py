@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from search_app.views_api import EXPORT_COLUMNS, safe_cell
+from search_app.contract.exports import EXPORT_COLUMNS, safe_cell
 
 BOM = "\ufeff".encode()
 

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import keys
+from indexer.models import ExtraCell
 from indexer.normalize import fold
-from search_app.highlight import ELLIPSIS, Pattern, snippet
+from search_app.contract.marks import ELLIPSIS, snippet
+from search_app.highlight import Pattern
 
 TAG = re.compile(r"<[^>]*>")
 MARKED = re.compile(r"<mark>(.*?)</mark>")
@@ -116,8 +118,8 @@ QUERIES = ["コロナ", "COVID", "相談", "子供", "高齢者 虐待", "ハロ
 def field_text(engine, hit, field: str) -> str:
     measure = engine.measure(hit.measure_id)
     if field == "title":
-        return measure["title"]
-    return next(y for y in measure["years"] if y["year"] == hit.year)[field]
+        return measure.title
+    return getattr(next(y for y in measure.years if y.year == hit.year), field)
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -176,10 +178,10 @@ def test_the_densest_window_is_found_in_one_pass(starts, length):
 
 
 def test_extra_snippet_marks_only_inside_the_cells():
-    from search_app.highlight import extra_snippet
+    from search_app.contract.marks import extra_snippet
 
     meta = "重点施策1 子ども・若者に関する自殺対策の推進\n(1) 学校における取組\n教育部\n指導室\nスクールロイヤーと連携"
-    cells = [{"column": "若者<欄>", "text": "スクールロイヤーと連携"}]
+    cells = [ExtraCell("若者<欄>", "スクールロイヤーと連携")]
     patterns = [Pattern(tuple(keys("若者")), fold("若者"))]
     assert extra_snippet(meta, cells, patterns) is None  # 若者 is in the policy and the column name only
     patterns = [Pattern(tuple(keys("連携")), fold("連携"))]

@@ -117,7 +117,7 @@ def test_a_failed_build_leaves_the_live_index_alone(tables, root, bundled):
     assert engine.info.records == 50
     assert [(h.measure_id, h.year) for h in engine.search(SearchRequest(q="相談")).results] == before
     for m in bundled.measures:  # complete: every measure with both years
-        assert [y["year"] for y in engine.measure(m.measure_id)["years"]] == [2020, 2021]
+        assert [y.year for y in engine.measure(m.measure_id).years] == [2020, 2021]
 
 
 def test_a_second_build_fails_clearly_while_one_runs(tables, root):

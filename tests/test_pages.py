@@ -290,7 +290,7 @@ def test_without_a_plan_document_the_page_is_plain_text(client):
 
 
 def test_a_measure_without_a_title_is_named_and_linked(tmp_path_factory, bundled_path):
-    from search_app import create_app
+    from search_app.web import create_app
 
     data = tmp_path_factory.mktemp("untitled-data")
     lines = bundled_path.read_text(encoding="utf-8").split("\n")
@@ -311,7 +311,7 @@ def test_a_measure_without_a_title_is_named_and_linked(tmp_path_factory, bundled
 
 def test_a_column_the_reader_does_not_know_is_kept_shown_and_searched(tmp_path_factory, bundled_path):
     from indexer import read_table
-    from search_app import create_app
+    from search_app.web import create_app
 
     data = tmp_path_factory.mktemp("extra-data")
     lines = bundled_path.read_text(encoding="utf-8").split("\n")

@@ -95,9 +95,9 @@ def measures(page: SearchPage) -> set[str]:
 def mentions(engine, hit, word: str) -> bool:
     """Whether any text of a hit's record (or its policy, item, department, section) contains ``word``."""
     measure = engine.measure(hit.measure_id)
-    year = next(y for y in measure["years"] if y["year"] == hit.year)
-    texts = [measure[k] for k in ("title", "policy", "item", "department", "section")]
-    texts += [year[k] for k in ("status", "evaluation", "achievement", "plan")]
+    year = next(y for y in measure.years if y.year == hit.year)
+    texts = [getattr(measure, k) for k in ("title", "policy", "item", "department", "section")]
+    texts += [getattr(year, k) for k in ("status", "evaluation", "achievement", "plan")]
     return any(word in t for t in texts if t)
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from indexer import PlansearchError
-from search_app import create_app
 from search_app.cli import main
 from search_app.engine import Engine
 from search_app.models import SearchRequest
 from search_app.reload import check_once, start_watcher
 from search_app.service import ensure_index
+from search_app.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "data" / "koganei_jisatsu_taisaku_r2_r3.tsv"
@@ -44,7 +44,7 @@ def two_cities(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def title(engine: Engine, dataset: str) -> str:
-    return engine.measure(f"{dataset}/1-2-3")["title"]
+    return engine.measure(f"{dataset}/1-2-3").title
 
 
 def test_a_bad_table_keeps_its_last_good_version_and_the_others_are_indexed(two_cities, caplog):

@@ -155,7 +155,7 @@ EVIL_SECTION = '健康課"><img src=x onerror=alert(1)>'
 @pytest.fixture(scope="module")
 def evil_client(tmp_path_factory):
     """The bundled table with markup written into one measure's title, section and evaluation."""
-    from search_app import create_app
+    from search_app.web import create_app
 
     folder = tmp_path_factory.mktemp("evil-data")
     lines = BUNDLED.read_text(encoding="utf-8").split("\n")

@@ -88,16 +88,16 @@ def test_idle_and_trickling_connections_cannot_shut_out_users(data_dir, index_di
 @pytest.mark.parametrize(("key", "value"), [("CONNECTIONS", 0), ("IDLE_SECONDS", 0), ("IDLE_SECONDS", -5),
                                             ("THREADS", 0)])
 def test_connection_settings_below_one_are_refused(key, value):
-    from search_app.server import _waitress_options
     from search_app.settings import load_settings
+    from search_app.web.server import _waitress_options
 
     with pytest.raises(ValueError, match=f"^PLANSEARCH_{key} must be at least 1 \\(it is {value}\\)$"):
         _waitress_options(load_settings({key: value}))
 
 
 def test_connections_counts_client_connections_only():
-    from search_app.server import _waitress_options
     from search_app.settings import load_settings
+    from search_app.web.server import _waitress_options
 
     assert _waitress_options(load_settings({"CONNECTIONS": 2}))["connection_limit"] == 4
 

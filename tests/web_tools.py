@@ -55,7 +55,7 @@ def plan_data_dir(folder: Path, *, plan_pdf: bool = False, plan_url: str | None 
 
 def plan_app(tmp_path_factory, name: str, **config):
     """An app over its own data folder (see ``plan_data_dir``) and index."""
-    from search_app import create_app
+    from search_app.web import create_app
 
     data = plan_data_dir(tmp_path_factory.mktemp(f"{name}-data"), **config)
     return create_app({"DATA_DIR": str(data), "INDEX_DIR": str(tmp_path_factory.mktemp(f"{name}-index")),

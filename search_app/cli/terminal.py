@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
 from indexer.models import HIGHLIGHT_LABELS
 
-from .models import SearchPage
+from ..highlight import Snippet
+from ..models import SearchPage
 
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+ELLIPSIS = "…"
 #: Control characters a terminal would act on (escape sequences, bells, carriage returns …), not tab or newline;
 #: and lone surrogates: the bytes of a file name that is not UTF-8 (0x9b is an 8-bit escape) or that no
 #: strict encoder writes.
@@ -38,13 +38,15 @@ def json_line(value: object) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _plain(fragment: str, color: bool) -> str:
-    parts = _MARK.split(fragment)  # text, marked, text, marked … text
-    out = []
-    for i, part in enumerate(parts):
-        text = printable(html.unescape(part))
-        out.append(text if i % 2 == 0 else f"\x1b[1;33m{text}\x1b[0m" if color else f"[{text}]")
-    return "".join(out)
+def _drawn(found: Snippet, color: bool) -> str:
+    """A snippet for a terminal: matches in bold yellow, or in [brackets] when the output is not a terminal."""
+    out = [ELLIPSIS] if found.cut_before else []
+    for piece, marked in found.pieces():
+        text = printable(piece)
+        out.append((f"\x1b[1;33m{text}\x1b[0m" if color else f"[{text}]") if marked else text)
+    if found.cut_after:
+        out.append(ELLIPSIS)
+    return (f"{printable(found.label)}: " if found.label else "") + "".join(out)
 
 
 def print_page(page: SearchPage, color: bool = False) -> None:
@@ -55,5 +57,5 @@ def print_page(page: SearchPage, color: bool = False) -> None:
         where = f"P.{hit.plan_page}" if hit.plan_page else ""
         print(f"\n{n}. {bold(p(hit.title))}  {p(f'[{hit.year_label}] {hit.measure_id}  {where}')}")
         print(p(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}"))
-        for field, fragment in hit.highlights.items():
-            print(f"   {HIGHLIGHT_LABELS[field]}: {_plain(fragment, color)}")
+        for field, found in hit.highlights.items():
+            print(f"   {HIGHLIGHT_LABELS[field]}: {_drawn(found, color)}")

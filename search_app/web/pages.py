@@ -13,11 +13,12 @@ from indexer.config import load_config
 from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
 from indexer.years import year_label
 
+from ..contract.links import plan_pdf_url
 from . import charts
+from .api import engine, presenter
 from .diff import diff_html
 from .errors import ApiError
 from .params import page_args, search_request
-from .views_api import engine
 
 bp = Blueprint("pages", __name__)
 
@@ -73,7 +74,7 @@ def search_page():
     except ApiError as err:
         context["error"] = err
         return render_template("search.html", **context, page=None, info=engine().info), err.status
-    page = engine().search(req)
+    page = presenter().page(engine().search(req))
     active = list(dict.fromkeys((name, v) for name in FACET_TITLES for v in request.args.getlist(name)))
     words = q.split()
     drop_word_links = [(w, link(q=" ".join(x for x in words if x != w))) for w in words] if len(words) > 1 else []
@@ -87,28 +88,28 @@ def measure_page(measure_id: str):
     measure = engine().measure(measure_id)
     if measure is None:
         raise ApiError(404, "not_found", f"計画にない施策です: {measure_id}")
-    previous: dict | None = None
+    previous = None
     years = []
-    for rec in measure["years"]:
+    for rec in measure.years:
         cells = {}
         for f in ("status", "evaluation", "achievement", "plan"):
-            before = previous.get(f) if previous else None
-            html, state = diff_html(before, rec.get(f) or "")
+            html, state = diff_html(getattr(previous, f) if previous else None, getattr(rec, f))
             cells[f] = (Markup(html), state)
         years.append((rec, cells))
         previous = rec
-    return render_template("measure.html", measure=measure, years=years, field_labels=FIELD_LABELS)
+    plan_url = presenter().links.plan_url(measure.dataset, measure.plan_page)
+    return render_template("measure.html", measure=measure, plan_url=plan_url, years=years, field_labels=FIELD_LABELS)
 
 
 @bp.get("/stats")
 def stats_page():
     stats = engine().stats()
-    by_year = {year_label(int(y)): c for y, c in stats["by_year"].items()}
+    by_year = {year_label(int(y)): c for y, c in stats.by_year.items()}
     return render_template(
         "stats.html", stats=stats, categories=CATEGORIES, category_class=charts.CATEGORY_CLASS,
         year_chart=charts.stacked(by_year, label_width=120),
-        policy_chart=charts.stacked(stats["by_policy_achievement"], width=760, label_width=340),
-        department_chart=charts.stacked(stats["by_department_achievement"], label_width=160),
+        policy_chart=charts.stacked(stats.by_policy_achievement, width=760, label_width=340),
+        department_chart=charts.stacked(stats.by_department_achievement, label_width=160),
         by_year=by_year,
     )
 
@@ -120,7 +121,7 @@ def synonyms_page():
     return render_template("synonyms.html", groups=table.groups, path=path.name if path else "")
 
 
-@bp.get("/plans/<slug>.pdf")
+@bp.get(plan_pdf_url("<slug>"))
 def plan_pdf(slug: str):
     data_dir = Path(current_app.config["DATA_DIR"]).resolve()
     ds = load_config(data_dir).datasets.get(slug)

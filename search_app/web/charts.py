@@ -47,6 +47,3 @@ def stacked(rows: dict[str, dict[str, int]], width: int = 640, label_width: int 
         bars.append(Bar(label, sum(counts.values()), tuple(segs)))
     return Chart(tuple(bars), width, row, label_width, scale_max)
 
-
-def simple(counts: dict[str, int], category: str = CATEGORIES[0], **kw: int) -> Chart:
-    return stacked({label: {category: n} for label, n in counts.items()}, **kw)

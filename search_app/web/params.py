@@ -10,9 +10,9 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.models import TEXT_FIELDS
 
+from ..models import FILTERS, MAX_PER_PAGE, SORTS, SearchRequest
+from ..query import MAX_QUERY_CHARS, QueryError, parse
 from .errors import ApiError
-from .models import FILTERS, MAX_PER_PAGE, SORTS, SearchRequest
-from .query import MAX_QUERY_CHARS, QueryError, parse
 
 KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", *FILTERS}
 MAX_VALUES = 50

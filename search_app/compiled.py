@@ -1,4 +1,4 @@
-"""Plan a parsed query: each word becomes its alternatives (itself and its synonyms), each analysed once.
+"""Compile a parsed query: each word becomes its alternatives (itself and its synonyms), each analysed once.
 
 An alternative is matched two ways (see ``matching.py``): by its index keys
 (one key, or all its adjacent key pairs: 新型コロナウイルス never matches 新型 … ウイルス
@@ -28,17 +28,19 @@ class Alternative:
 
 
 @dataclass(frozen=True)
-class WordPlan:
+class CompiledWord:
     word: Word
     alternatives: tuple[Alternative, ...]
 
 
-PlanNode = WordPlan | Not | And | Or
+CompiledNode = CompiledWord | Not | And | Or
 
 
 @dataclass
-class Plan:
-    root: PlanNode | None  # None: nothing in the query can match anything
+class CompiledQuery:
+    """What a query looks up: its tree of words with their alternatives, and what the page says about it."""
+
+    root: CompiledNode | None  # None: nothing in the query can match anything
     node: Node  # the parsed query, after multi-word terms were joined
     patterns: list[Pattern] = field(default_factory=list)
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -55,15 +57,15 @@ def alternative(text: str) -> Alternative:
     return Alternative(text, tuple(keys(text)), folded, grams)
 
 
-def plan(node: Node, table: SynonymTable) -> Plan:
+def compile_query(node: Node, table: SynonymTable) -> CompiledQuery:
     if table.longest > 1:
         node = join_terms(node, table)
-    out = Plan(root=None, node=node)
-    out.root = _plan(node, table, out, positive=True)
+    out = CompiledQuery(root=None, node=node)
+    out.root = _compile(node, table, out, positive=True)
     return out
 
 
-def _plan(node: Node, table: SynonymTable, out: Plan, positive: bool) -> PlanNode | None:
+def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool) -> CompiledNode | None:
     if isinstance(node, Word):
         texts = [node.text]
         if not node.phrase:
@@ -79,11 +81,11 @@ def _plan(node: Node, table: SynonymTable, out: Plan, positive: bool) -> PlanNod
             return None
         if positive:
             out.patterns.extend(Pattern(a.keys, a.folded) for a in alts)
-        return WordPlan(node, alts)
+        return CompiledWord(node, alts)
     if isinstance(node, Not):
-        inner = _plan(node.node, table, out, positive=False)
+        inner = _compile(node.node, table, out, positive=False)
         return Not(inner) if inner is not None else None
-    parts = [p for p in (_plan(n, table, out, positive) for n in node.nodes) if p is not None]
+    parts = [p for p in (_compile(n, table, out, positive) for n in node.nodes) if p is not None]
     if not parts:
         return None
     if isinstance(node, Or):

@@ -1,4 +1,5 @@
-"""The ``plansearch`` command: a thin layer that parses arguments and calls the library."""
+"""The ``plansearch`` command: a thin layer that parses arguments, calls the library and prints what it returns
+(``terminal.py`` draws results for a terminal)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from indexer import Dataset, PlansearchError, read_paths
 from indexer.models import TEXT_FIELDS
 
-from .settings import load_settings
+from ..settings import load_settings
 from .terminal import json_line, printable
 
 DEFAULT_DATA = Path("data")
@@ -44,7 +45,7 @@ def _summary(ds: Dataset) -> str:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .service import build
+    from ..service import build
 
     started = time.perf_counter()
     errors: list[str] = []
@@ -64,9 +65,11 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from .models import SearchRequest
-    from .query import QueryError
-    from .service import ensure_index, make_engine
+    from ..contract.bodies import Presenter
+    from ..contract.links import Links
+    from ..models import SearchRequest
+    from ..query import QueryError
+    from ..service import ensure_index, make_engine
     from .terminal import print_page
 
     settings = args.settings
@@ -81,14 +84,15 @@ def _search(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     if args.json:
-        print(json_line(page.to_dict()))
+        show = Presenter(Links(Path(settings["DATA_DIR"])))
+        print(json_line(show.search_body(show.page(page))))
     else:
         print_page(page, color=sys.stdout.isatty())
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server import serve
+    from ..web.server import serve  # the one place the command line reaches into the web app: to start it
 
     settings = args.settings
     host = args.host or settings["HOST"]
@@ -183,6 +187,3 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,8 +9,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from indexer.models import PlansearchError
 
-from .matching import SearchTimeout
-from .query import QueryError
+from ..matching import SearchTimeout
+from ..query import QueryError
 
 log = logging.getLogger(__name__)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from indexer.models import TEXT_FIELDS
+import typing
 
-from .models import FILTERS, MAX_PER_PAGE, SORTS
-from .query import MAX_QUERY_CHARS
+from indexer.models import MEASURE, TEXT_FIELDS, YEAR, ExtraCell, Source, StoredRecord, record_fields
+
+from ..models import FILTERS, MAX_PER_PAGE, SORTS
+from ..query import MAX_QUERY_CHARS
+from .bodies import HIT_FIELDS
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
@@ -27,15 +30,26 @@ def _error_response(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+_SOURCE = {"type": "object", "required": ["file", "line"], "properties": {"file": _STR, "line": _INT}}
+_EXTRA = {"type": "object", "required": ["column", "text"], "properties": {"column": _STR, "text": _STR}}
+#: JSON schema of each type a stored record's field has.
+_SCHEMAS: dict[object, dict] = {
+    str: _STR, int: _INT, int | None: _NULL_INT, Source: _SOURCE,
+    tuple[ExtraCell, ...]: {"type": "array", "items": _EXTRA},
+}
+_TYPES = typing.get_type_hints(StoredRecord)
+
+
+def _record_schema(names: tuple[str, ...]) -> dict[str, dict]:
+    """The JSON schemas of these stored-record fields, from their declared types."""
+    return {name: _SCHEMAS[_TYPES[name]] for name in names}
+
+
 HIT = {
     "type": "object",
-    "required": ["measure_id", "dataset", "title", "policy", "item", "plan_page", "plan_url", "department",
-                 "section", "year", "year_label", "achievement", "score", "highlights", "url"],
+    "required": [*HIT_FIELDS, "plan_url", "score", "highlights", "url"],
     "properties": {
-        "measure_id": _STR, "dataset": _STR, "title": _STR, "policy": _STR, "item": _STR,
-        "plan_page": _NULL_INT, "plan_url": {"type": ["string", "null"]}, "department": _STR, "section": _STR,
-        "year": _INT, "year_label": _STR, "achievement": _STR, "achievement_category": _STR, "changed": _STR,
-        "trend": _STR, "score": {"type": "number"},
+        **_record_schema(HIT_FIELDS), "plan_url": {"type": ["string", "null"]}, "score": {"type": "number"},
         "highlights": {"type": "object", "additionalProperties": _STR}, "url": _STR,
     },
 }
@@ -54,20 +68,16 @@ SEARCH_RESULT = {
 
 YEAR_RECORD = {
     "type": "object",
-    "properties": {k: _STR for k in ("year_label", "status", "evaluation", "achievement", "achievement_category",
-                                     "plan", "changed", "trend")} | {"year": _INT},
+    "required": list(record_fields(YEAR)),
+    "properties": _record_schema(record_fields(YEAR)),
 }
 
-MEASURE = {
+MEASURE_SCHEMA = {
     "type": "object",
-    "required": ["measure_id", "dataset", "title", "years", "source"],
+    "required": [*record_fields(MEASURE), "source", "plan_url", "years"],
     "properties": {
-        "measure_id": _STR, "dataset": _STR, "title": _STR, "policy": _STR, "item": _STR, "plan_page": _NULL_INT,
-        "plan_page_text": _STR, "plan_url": {"type": ["string", "null"]}, "department": _STR, "section": _STR,
-        "repost": _STR, "source": {"type": "object", "properties": {"file": _STR, "line": _INT}},
+        **_record_schema(record_fields(MEASURE)), "source": _SOURCE, "plan_url": {"type": ["string", "null"]},
         "years": {"type": "array", "items": YEAR_RECORD},
-        "extra": {"type": "array", "items": {"type": "object", "required": ["column", "text"],
-                                             "properties": {"column": _STR, "text": _STR}}},
     },
 }
 
@@ -118,5 +128,5 @@ def openapi_document() -> dict:
                     "properties": {"status": _STR, "records": _INT, "datasets": {"type": "array", "items": _STR},
                                    "index_built_at": _STR}}}}}}}},
         },
-        "components": {"schemas": {"Search": SEARCH_RESULT, "Measure": MEASURE, "Error": ERROR}},
+        "components": {"schemas": {"Search": SEARCH_RESULT, "Measure": MEASURE_SCHEMA, "Error": ERROR}},
     }

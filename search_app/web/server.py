@@ -19,8 +19,8 @@ import waitress
 
 from indexer.generations import live_info
 
-from .reload import start_watcher
-from .service import ensure_index
+from ..reload import start_watcher
+from ..service import ensure_index
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,35 @@
+"""Cell patterns shared by the reader, the repairs and the achievement rules: each written once.
+
+A measure's place in the plan is written in its cells: a policy heading (「重点施策3 …」, 「【基本施策2】…」),
+an item (「(2) 自立に向けた支援」) and a numbered title (「3 もくせい教室の設置」). Achievements count things
+(「3回」, 「延べ120件」) or give a percentage (「100%」).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: A policy heading and its number: 重点施策3 …, 【基本施策2】…, 基本目標1 …
+POLICY_HEADING = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重点取組|施策|基本目標|目標)\s*([0-9０-９]+)")
+#: An item and its number: (2) …, （２） …
+ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
+#: A measure title's leading number: 「3 もくせい教室の設置」, 「３．…」, 「3) …」
+TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
+#: A plan page cell: P.43, p43, 43頁, P.43-44, 43ページ
+PLAN_PAGE = re.compile(r"^\s*(?:[PpＰｐ]\s*[.．]?\s*)?[0-9０-９]+(?:\s*[-~〜～、,]\s*[0-9０-９]+)*"
+                       r"\s*(?:頁|ページ)?\s*$")
+#: The first number in a cell (a plan page's number, after NFKC).
+FIRST_NUMBER = re.compile(r"([0-9]+)")
+
+#: Units an achievement counts in (「3回」, 「延べ120件」, 「14校」, 「25,011食」); matched after NFKC.
+COUNT_UNITS = ("回", "件", "人", "名", "か所", "箇所", "校", "団体", "食", "世帯", "日")
+#: A count and its unit.
+COUNT = re.compile(r"([0-9][0-9,]*)\s*(" + "|".join(COUNT_UNITS) + ")")
+#: A percentage (after NFKC).
+PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*%")
+
+
+def as_int(digits: str) -> int:
+    """``３`` or ``3`` as 3."""
+    return int(unicodedata.normalize("NFKC", digits))
