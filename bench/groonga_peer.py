@@ -178,6 +178,7 @@ def build(corpus_dir: Path, work_dir: Path) -> BuildResult:
     db = root / "db"
     with TreeSampler() as sampler:
         records, read_s = read_corpus(Path(corpus_dir))
+        after_read = round(status_mb("self", "VmRSS") or 0.0, 1)
         started = time.perf_counter()
         rows = [record_row(r) for r in records]
         del records
@@ -201,8 +202,8 @@ def build(corpus_dir: Path, work_dir: Path) -> BuildResult:
     return BuildResult(
         peer=NAME, records=n, read_s=round(read_s, 3), build_s=round(build_s, 3),
         records_per_s=round(n / build_s, 1), index_bytes=du(root), peak_rss_mb=peak, handle=str(db),
-        details={"apparent_bytes": du(root, apparent=True), "load_s": round(loaded - started, 3),
-                 "index_s": round(indexed - loaded, 3),
+        details={"rss_after_read_mb": after_read, "apparent_bytes": du(root, apparent=True),
+                 "load_s": round(loaded - started, 3), "index_s": round(indexed - loaded, 3),
                  "groonga_peak_mb": peak, "python_peak_mb": own_peak_mb(), "sampled_tree_peak_mb": sampler.peak_mb,
                  "version": f"Groonga {version}"},
     )

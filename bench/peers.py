@@ -199,9 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true", help="build and search in this process")
     parser.add_argument("--queries", type=Path, default=QUERIES_FILE)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help="corpora and indexes (default bench/cache)")
     args = parser.parse_args(argv)
     result = {"machine": machine(), **run(args.records, args.repeat, args.peers, args.tantivy_workers,
-                                          args.in_process, args.queries)}
+                                          args.in_process, args.queries, cache_dir=args.cache_dir)}
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"peers-{args.records}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

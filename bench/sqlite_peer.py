@@ -42,7 +42,18 @@ from typing import Any
 
 from . import CACHE_DIR
 from .corpus import DEFAULT_SEED, ensure_corpus, read_corpus
-from .peer import Answer, BuildResult, MixResult, Peer, TreeSampler, du, measure_mix, own_peak_mb, record_row
+from .peer import (
+    Answer,
+    BuildResult,
+    MixResult,
+    Peer,
+    TreeSampler,
+    du,
+    measure_mix,
+    own_peak_mb,
+    record_row,
+    status_mb,
+)
 from .querymix import Query, load_queries
 
 TEXT_COLUMNS: tuple[str, ...] = ("title", "status", "evaluation", "achievement", "plan")
@@ -326,13 +337,15 @@ def build_peer(corpus_dir: Path, work_dir: Path) -> BuildResult:
     work_dir.mkdir(parents=True, exist_ok=True)
     with TreeSampler() as sampler:
         records, read_s = read_corpus(Path(corpus_dir))
+        after_read = round(status_mb("self", "VmRSS") or 0.0, 1)
         started = time.perf_counter()
         stats = build(records, work_dir / "sqlite.db")
         build_s = time.perf_counter() - started
     return BuildResult(peer="sqlite", records=stats["rows"], read_s=round(read_s, 3), build_s=round(build_s, 3),
                        records_per_s=round(stats["rows"] / build_s, 1), index_bytes=du(Path(stats["path"])),
                        peak_rss_mb=max(sampler.peak_mb, own_peak_mb()), handle=stats["path"],
-                       details={**stats, "own_peak_mb": own_peak_mb(), "sampled_peak_mb": sampler.peak_mb})
+                       details={"rss_after_read_mb": after_read, **stats, "own_peak_mb": own_peak_mb(),
+                                "sampled_peak_mb": sampler.peak_mb})
 
 
 def run_peer_mix(handle: str, queries: Sequence[Query], repeat: int) -> MixResult:

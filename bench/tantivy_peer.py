@@ -165,6 +165,7 @@ def build(corpus_dir: Path, work_dir: Path, workers: int = 1, writer_threads: in
     _WORKER_PEAKS.clear()
     with TreeSampler() as sampler:
         records, read_s = read_corpus(Path(corpus_dir))
+        after_read = round(status_mb("self", "VmRSS") or 0.0, 1)
         started = time.perf_counter()
         rows = [record_row(r) for r in records]
         del records
@@ -186,7 +187,8 @@ def build(corpus_dir: Path, work_dir: Path, workers: int = 1, writer_threads: in
         peer=NAME, records=n, read_s=round(read_s, 3), build_s=round(build_s, 3),
         records_per_s=round(n / build_s, 1), index_bytes=du(path), peak_rss_mb=max(sampler.peak_mb, own),
         handle=str(path),
-        details={"tokenize_workers": workers, "writer_threads": writer_threads, "writer_heap_mb": WRITER_HEAP // 2**20,
+        details={"rss_after_read_mb": after_read, "tokenize_workers": workers, "writer_threads": writer_threads,
+                 "writer_heap_mb": WRITER_HEAP // 2**20,
                  "add_s": round(added - started, 3), "commit_s": round(build_s - (added - started), 3),
                  "segments": segments, "own_peak_mb": own, "worker_peaks_mb": [round(p, 1) for p in _WORKER_PEAKS],
                  "sampled_peak_mb": sampler.peak_mb, "version": engine_version()},
