@@ -8,7 +8,8 @@ from pathlib import Path
 from . import BENCH_DIR
 
 QUERIES_FILE = BENCH_DIR / "queries.txt"
-KINDS = ("common", "mid", "compound", "and", "rare", "variant", "or", "phrase", "not", "nohit")
+KINDS = ("common", "mid", "compound", "and", "rare", "variant", "or", "phrase", "not", "nohit",
+         "inside", "place", "longcompound", "loanword", "verycommon", "and3")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Reference peer: the same records and query mix answered by SQLite FTS5 with the trigram tokenizer.
 
-One FTS5 row per record: the text columns title, status, evaluation, achievement, plan (NFKC-normalised,
-so ＳＯＳ/SOS and ｺﾛﾅ/コロナ meet; trigram folds ASCII case) and the UNINDEXED metadata year, dataset,
-measure_id, policy, department, section. A search does what ``GET /api/search`` does: the total, facet
-counts (year, policy, department, section) over the whole result set, and the best 20 records by
+One FTS5 row per record (:func:`bench.peer.record_row`): the text columns title, status, evaluation,
+achievement, plan (NFKC-normalised, so ＳＯＳ/SOS and ｺﾛﾅ/コロナ meet; trigram folds ASCII case) and the
+UNINDEXED metadata year, dataset, measure_id, policy, department, section and achievement category. A search
+does what ``GET /api/search`` does: the total, facet counts (year, dataset, policy, department, section,
+achievement category) over the whole result set, and the best 20 records by
 ``bm25()`` (title weighted double) with ``snippet()`` highlights of every matching field, HTML-escaped,
 matches wrapped in ``<mark>``.
 
@@ -18,6 +19,9 @@ and no ``snippet()`` (highlights are cut in Python). ``LIKE '%虐待%'`` is not 
 trigram tokenizer a LIKE pattern of 2 non-ASCII characters silently matches no rows.
 
     python -m bench.sqlite_peer --records 10000      # prints a JSON summary
+
+``PEER`` is this peer in the shape of :mod:`bench.peer` (``build(corpus_dir, work_dir)``, ``run_mix``), as
+``python -m bench.peers`` runs it beside tantivy and Groonga.
 """
 
 from __future__ import annotations
@@ -38,11 +42,25 @@ from typing import Any
 
 from . import CACHE_DIR
 from .corpus import DEFAULT_SEED, ensure_corpus, read_corpus
+from .peer import (
+    Answer,
+    BuildResult,
+    MixResult,
+    Peer,
+    TreeSampler,
+    du,
+    measure_mix,
+    own_peak_mb,
+    record_row,
+    status_mb,
+)
 from .querymix import Query, load_queries
 
 TEXT_COLUMNS: tuple[str, ...] = ("title", "status", "evaluation", "achievement", "plan")
-META_COLUMNS: tuple[str, ...] = ("year", "dataset", "measure_id", "policy", "department", "section")
-FACETS: tuple[str, ...] = ("year", "policy", "department", "section")
+META_COLUMNS: tuple[str, ...] = ("year", "dataset", "measure_id", "policy", "department", "section", "ach_cat")
+#: Facet columns and the names they are reported under (ach_cat: the achievement category).
+FACETS: tuple[str, ...] = ("year", "dataset", "policy", "department", "section", "ach_cat")
+FACET_NAMES: dict[str, str] = {"ach_cat": "achievement"}
 BM25_WEIGHTS: tuple[float, ...] = (2.0, 1.0, 1.0, 1.0, 1.0)
 MIN_TRIGRAM = 3
 PER_PAGE = 20
@@ -63,6 +81,10 @@ def _nfkc(text: Any) -> str:
     return unicodedata.normalize("NFKC", str(text or ""))
 
 
+def _facet(name: str) -> str:
+    return FACET_NAMES.get(name, name)
+
+
 def build(records: Iterable[Any], path: Path) -> dict[str, Any]:
     """Index ``records`` (``indexer.Record`` or their ``to_dict()``) into a new FTS5 database at ``path``."""
     version = check_sqlite()
@@ -79,8 +101,8 @@ def build(records: Iterable[Any], path: Path) -> dict[str, Any]:
         with conn:
             batch: list[tuple] = []
             for record in records:
-                d = record.to_dict() if hasattr(record, "to_dict") else record
-                batch.append(tuple(_nfkc(d[c]) for c in TEXT_COLUMNS) + tuple(d[c] for c in META_COLUMNS))
+                d = record_row(record)
+                batch.append(tuple(d[c] for c in TEXT_COLUMNS + META_COLUMNS))
                 if len(batch) >= 5000:
                     conn.executemany(sql, batch)
                     rows += len(batch)
@@ -208,7 +230,7 @@ def search(conn: sqlite3.Connection, query: str, per_page: int = PER_PAGE) -> Se
     """Total, facets and the best ``per_page`` records with highlights, as ``GET /api/search`` returns them."""
     compiled = compile_query(parse(query))
     if compiled.mode == "none":
-        return SearchResult(query, "none", None, 0, facets={f: {} for f in FACETS})
+        return SearchResult(query, "none", None, 0, facets={_facet(f): {} for f in FACETS})
     conditions = (["docs MATCH ?"] if compiled.match else []) + list(compiled.where)
     params = ([compiled.match] if compiled.match else []) + list(compiled.params)
     base = "FROM docs WHERE " + " AND ".join(conditions)
@@ -220,7 +242,7 @@ def search(conn: sqlite3.Connection, query: str, per_page: int = PER_PAGE) -> Se
         for name, value in zip(FACETS, values, strict=True):
             facet_counts[name][str(value)] += n
     result = SearchResult(query, compiled.mode, compiled.match, total,
-                          facets={f: dict(c.most_common()) for f, c in facet_counts.items()})
+                          facets={_facet(f): dict(c.most_common()) for f, c in facet_counts.items()})
     if not total:
         return result
     if compiled.match:
@@ -307,6 +329,39 @@ def run_mix(db_path: Path, queries: Sequence[Query], repetitions: int = 5) -> di
             "p50_ms": round(percentile(every, 50), 3), "p95_ms": round(percentile(every, 95), 3),
             "p99_ms": round(percentile(every, 99), 3), "mean_ms": round(sum(every) / len(every), 3),
             "max_ms": round(max(every), 3), "p50_ms_by_kind": by_kind, "per_query": per_query}
+
+
+def build_peer(corpus_dir: Path, work_dir: Path) -> BuildResult:
+    """:func:`build` in the shape of :mod:`bench.peer`: the corpus read, then indexed into ``work_dir/sqlite.db``."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with TreeSampler() as sampler:
+        records, read_s = read_corpus(Path(corpus_dir))
+        after_read = round(status_mb("self", "VmRSS") or 0.0, 1)
+        started = time.perf_counter()
+        stats = build(records, work_dir / "sqlite.db")
+        build_s = time.perf_counter() - started
+    return BuildResult(peer="sqlite", records=stats["rows"], read_s=round(read_s, 3), build_s=round(build_s, 3),
+                       records_per_s=round(stats["rows"] / build_s, 1), index_bytes=du(Path(stats["path"])),
+                       peak_rss_mb=max(sampler.peak_mb, own_peak_mb()), handle=stats["path"],
+                       details={"rss_after_read_mb": after_read, **stats, "own_peak_mb": own_peak_mb(),
+                                "sampled_peak_mb": sampler.peak_mb})
+
+
+def run_peer_mix(handle: str, queries: Sequence[Query], repeat: int) -> MixResult:
+    """The query mix in the shape of :mod:`bench.peer` (the same search as :func:`run_mix`)."""
+    conn = connect(Path(handle))
+    try:
+        def answer(text: str) -> Answer:
+            r = search(conn, text)
+            return Answer(r.total, r.results, r.facets, f"{r.match or ''} [{r.mode}]".strip())
+
+        return measure_mix("sqlite", answer, queries, repeat, {"sqlite_version": sqlite3.sqlite_version})
+    finally:
+        conn.close()
+
+
+PEER = Peer("sqlite", build_peer, run_peer_mix, lambda: f"SQLite {sqlite3.sqlite_version} FTS5 trigram")
 
 
 def main(argv: list[str] | None = None) -> int:

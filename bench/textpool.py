@@ -33,6 +33,83 @@ TITLE_ENDINGS: tuple[str, ...] = (
 #: Title suffixes seen in the real titles and items (の充実, の設置, の強化 …).
 TITLE_SUFFIXES: tuple[str, ...] = ("の充実", "の推進", "の強化", "の設置", "の運営と活用", "の周知")
 
+#: Generic plan-evaluation sentences added to the pool (per policy, found by a word of its name, and per field)
+#: so that the corpus holds words the bundled table has too few of for the hard queries of the mix: short words
+#: inside longer ones (ネット in ネットワーク and インターネット, ケア in ケアマネジャー and メンタルヘルスケア, 京都 in
+#: 東京都), a loanword fugashi splits by context (ヤングケアラー: ヤング|ケア|ラー, but ヤング|ケアラー before を),
+#: and long compounds. 貫井北 is the bundled table's area name: each synthetic city writes its own area there.
+#: No real organisation or municipality is said to have done anything.
+EXTRA_SENTENCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "子ども": {
+        "status": (
+            "スクールソーシャルワーカーがヤングケアラーを早期に把握し、関係機関と連携して支援につなげた。",
+            "教職員を対象にヤングケアラーに関する研修を2回実施した。",
+            "ヤングケアラーコーディネーターを配置し、15件の相談に対応した。",
+            "インターネットやSNSを通じた相談窓口を周知するカードを市内の中学校12校に配布した。",
+            "ネット上のいじめや誹謗中傷に関する啓発リーフレットを作成し、保護者に配布した。",
+            "子ども家庭支援センターと学校による見守りネットワーク会議を年3回開催した。",
+        ),
+        "evaluation": (
+            "ヤングケアラーの実態把握が進み、家族のケアを担う子どもへの支援につながった。",
+            "ネット上のトラブルに関する相談が増えており、早期の対応が課題である。",
+            "心のケアが必要な児童・生徒への支援体制を強化することができた。",
+        ),
+        "plan": (
+            "ヤングケアラーを含む支援が必要な子どもを早期に発見し、適切な支援につなげる。",
+            "東京都の補助事業を活用し、ヤングケアラー支援の体制整備を進める。",
+            "ネットワーク会議を通じて、学校と関係機関の情報共有を一層図る。",
+        ),
+    },
+    "高齢者": {
+        "status": (
+            "地域ケア会議を8回開催し、ケアマネジャーと支援困難事例の検討を行った。",
+            "高齢者見守りネットワークの協力事業者として新たに5団体を登録した。",
+            "ケアマネジャー向けにゲートキーパー養成講座を実施し、42人が受講した。",
+            "家族介護者の心身の負担を軽減するため、介護者のケアに関する講座を開催した。",
+            "貫井北地区で高齢者と家族介護者を対象とした出張相談会を開催した。",
+        ),
+        "evaluation": (
+            "ケアマネジャーとの連携により、支援が必要な高齢者の早期把握につながった。",
+            "見守りネットワークの活用により、地域での気付きが関係機関に届くようになった。",
+        ),
+        "plan": (
+            "地域ケア会議を通じて、医療・介護・福祉の連携によるネットワークを強化する。",
+            "メンタルヘルスケアに関する情報を家族介護者にも周知する。",
+        ),
+    },
+    "生活困窮": {
+        "status": (
+            "生活困窮者自立相談支援事業において、新規相談を320件受け付けた。",
+            "東京都と連携し、住まいを失った方への一時的な住居の確保を支援した。",
+            "アウトリーチ型支援により、ひきこもり状態にある方の自宅を訪問した。",
+            "庁内の関係部署によるネットワーク会議を年4回開催し、相談者の情報を共有した。",
+            "貫井北地区の地域福祉コーディネーターと連携し、地域の見守りを行った。",
+        ),
+        "evaluation": (
+            "ワンストップで相談を受ける体制により、複合的な課題を抱える世帯への支援が円滑になった。",
+            "インターネットでの申請受付を開始し、利便性が向上した。",
+        ),
+        "plan": (
+            "東京都の事業と連携しながら、生活困窮者への包括的な支援を継続する。",
+            "ネット上の情報発信を充実させ、支援が必要な方が相談窓口につながるようにする。",
+        ),
+    },
+    "勤務": {
+        "status": (
+            "事業者向けにメンタルヘルスケアに関するセミナーを3回開催した。",
+            "東京都と連携し、中小企業向けの経営相談会を開催した。",
+            "職員のセルフケアを支援するため、ストレスチェックを実施した。",
+            "ハローワーク等とのネットワークを活用し、就労相談を行った。",
+        ),
+        "evaluation": (
+            "メンタルヘルスに関する相談が増加しており、相談窓口の周知が一定程度図られた。",
+        ),
+        "plan": (
+            "オンライン相談の導入を検討し、働く世代が相談しやすい環境を整える。",
+        ),
+    },
+}
+
 
 def split_sentences(cell: str) -> list[str]:
     """Sentences of a cell: cut after 。！？, before a ・ bullet and between parenthesised list entries."""
@@ -110,9 +187,14 @@ def load_pool(path: Path) -> Pool:
     for i, sm in enumerate(measures):
         by_item[sm.item].append(i)
         by_policy[sm.policy].append(i)
-    sentences = {f: tuple(s for sm in measures for s in sm.sentences[f]) for f in PROSE_FIELDS}
+    extra = {f: [[s for word, per_field in EXTRA_SENTENCES.items() if word in policy for s in per_field.get(f, ())]
+                 for policy in policies] for f in PROSE_FIELDS}
+    sentences = {f: tuple(s for sm in measures for s in sm.sentences[f]) + tuple(s for e in extra[f] for s in e)
+                 for f in PROSE_FIELDS}
     policy_sentences = {
-        f: tuple(tuple(s for i in idx for s in measures[i].sentences[f]) for idx in by_policy) for f in PROSE_FIELDS
+        f: tuple(tuple(s for i in idx for s in measures[i].sentences[f]) + tuple(extra[f][p])
+                 for p, idx in enumerate(by_policy))
+        for f in PROSE_FIELDS
     }
     # Title prefixes from the real items and policies: 学校における支援 -> 学校における, 就労に向けた支援 ->
     # 就労に向けた, 高齢者に関する自殺対策の推進 -> 高齢者に関する
@@ -179,7 +261,8 @@ _PLACE_TAILS = (("金井", "がねい"), ("川", "かわ"), ("山", "やま"), (
                 ("原", "はら"), ("森", "もり"), ("宮", "みや"), ("浜", "はま"), ("岡", "おか"), ("島", "しま"))
 _NICKNAMES = ("もくせい", "けやき", "さくら", "ひまわり", "わかば", "あおば", "つばさ", "すずかけ", "いちょう",
               "なのはな")
-_AREAS = ("貫井北", "本町", "中央", "駅前", "緑町", "桜町", "前原", "梶野", "東町", "南町")
+#: Area names (written where the bundled table writes 貫井北); 大和町 and 東大和台 put a place name inside a longer one.
+_AREAS = ("貫井北", "本町", "中央", "駅前", "緑町", "桜町", "前原", "梶野", "東町", "南町", "大和町", "東大和台")
 _UNIVERSITIES = ("東京学芸大学", "市内の大学", "近隣の大学", "地域の大学")
 
 
