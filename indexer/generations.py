@@ -25,6 +25,9 @@ from .models import PlansearchError
 
 CURRENT = "CURRENT"
 LOCK = "build.lock"
+#: File descriptors of the build locks this process holds: a forked worker closes them (see ``writer.py``), so
+#: that a worker left behind by a killed build cannot keep the lock.
+HELD_LOCKS: set[int] = set()
 META = "meta.json"
 #: Changes whenever what a generation stores changes; a generation of another version is rebuilt.
 SCHEMA_VERSION = 6
@@ -153,6 +156,8 @@ def build_lock(root: Path, wait: bool = False) -> Iterator[None]:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             except BlockingIOError:
                 raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
+        HELD_LOCKS.add(fh.fileno())
         yield
     finally:
+        HELD_LOCKS.discard(fh.fileno())
         fh.close()

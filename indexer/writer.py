@@ -8,8 +8,10 @@ when the segment is committed; the files are ordinary Whoosh 2.7 segments.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from array import array
 from collections import Counter, deque
@@ -19,6 +21,7 @@ from itertools import islice
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
+from .generations import HELD_LOCKS
 from .models import Measure
 from .schema import documents
 
@@ -99,7 +102,8 @@ def analysed(measures: Sequence[Measure], workers: int | None = None, chunk: int
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     chunks = iter(_chunks(measures, chunk))
-    with multiprocessing.get_context(method).Pool(workers) as pool:
+    with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start,
+                                                  initargs=(os.getpid(), tuple(HELD_LOCKS))) as pool:
         # at most two chunks per worker in flight, so analysed records never pile up in memory
         pending = deque(pool.apply_async(_analyse, (c,)) for c in islice(chunks, 2 * workers))
         while pending:
@@ -108,6 +112,27 @@ def analysed(measures: Sequence[Measure], workers: int | None = None, chunk: int
             if following is not None:
                 pending.append(pool.apply_async(_analyse, (following,)))
             yield from batch
+
+
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_start(parent: int, locks: tuple[int, ...]) -> None:
+    """In each analysis worker: let go of the build lock inherited from the build, and die with the build (on
+    Linux, the kernel sends SIGKILL when the parent dies; a worker whose parent is already gone exits)."""
+    for fd in locks:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _chunks(items: Sequence[Measure], size: int) -> Iterable[Sequence[Measure]]:
