@@ -1,4 +1,5 @@
-"""Per-document columns kept beside the Whoosh index as NumPy arrays: facet codes, year, plan page, field lengths.
+"""Per-document columns kept beside the Whoosh index as NumPy arrays: facet codes, measure codes, year, plan page,
+field lengths.
 
 Facet counts, filters, sorting and BM25 length normalisation read these arrays
 instead of visiting documents one by one.
@@ -15,6 +16,9 @@ import numpy as np
 
 from .schema import FACET_FIELDS, SEARCH_FIELDS
 
+#: Columns kept as codes into a list of values: the facets, and each record's measure.
+CODED = (*FACET_FIELDS, "measure_id")
+
 ARRAYS_FILE = "arrays.npz"
 VALUES_FILE = "facet_values.json"
 VOCAB_FILE = "vocab.txt"
@@ -24,8 +28,8 @@ class ArrayBuilder:
     """Collects one row per document, in document-number order."""
 
     def __init__(self) -> None:
-        self.values: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
-        self.codes: dict[str, list[int]] = {name: [] for name in FACET_FIELDS}
+        self.values: dict[str, dict[str, int]] = {name: {} for name in CODED}
+        self.codes: dict[str, list[int]] = {name: [] for name in CODED}
         self.numbers: dict[str, list[int]] = {"plan_page": [], **{f"len_{f}": [] for f in SEARCH_FIELDS}}
         self.vocab: dict[str, int] = {}
         self.tokens: dict[str, array] = {f: array("I") for f in SEARCH_FIELDS}
@@ -35,7 +39,7 @@ class ArrayBuilder:
         vocab = self.vocab
         for name, seq in (keys or {}).items():
             self.tokens[name].extend([vocab.setdefault(k, len(vocab)) for k in seq])
-        for name in FACET_FIELDS:
+        for name in CODED:
             table = self.values[name]
             value = str(row[name])
             self.codes[name].append(table.setdefault(value, len(table)))
@@ -70,13 +74,15 @@ class Columns:
     tokens: dict[str, np.ndarray]  # per field: every document's key ids, one after another
     starts: dict[str, np.ndarray]  # per field: where each document's keys start in ``tokens`` (N + 1)
     vocab: dict[str, int]
+    #: Each coded column's value → its code.
+    code_index: dict[str, dict[str, int]]
 
     @classmethod
     def load(cls, folder: Path) -> Columns:
         with np.load(folder / ARRAYS_FILE) as data:
             arrays = {k: data[k] for k in data.files}
         values = json.loads((folder / VALUES_FILE).read_text(encoding="utf-8"))
-        codes = {k: arrays[f"fc_{k}"] for k in FACET_FIELDS}
+        codes = {k: arrays[f"fc_{k}"] for k in CODED}
         year_values = np.asarray([int(v) for v in values["year"]] or [0], dtype=np.int32)
         year = year_values[codes["year"]] if len(codes["year"]) else np.zeros(0, dtype=np.int32)
         lengths = {f: arrays[f"len_{f}"].astype(np.float64) for f in SEARCH_FIELDS}
@@ -88,7 +94,8 @@ class Columns:
         for a in (*codes.values(), year, *lengths.values(), *tokens.values(), *starts.values()):
             a.setflags(write=False)
         return cls(count=len(arrays["plan_page"]), codes=codes, values=values, plan_page=arrays["plan_page"],
-                   year=year, lengths=lengths, avg_length=avg, tokens=tokens, starts=starts, vocab=vocab)
+                   year=year, lengths=lengths, avg_length=avg, tokens=tokens, starts=starts, vocab=vocab,
+                   code_index={k: {v: i for i, v in enumerate(vs)} for k, vs in values.items()})
 
     def runs(self, field: str, keys: tuple[str, ...]) -> np.ndarray:
         """Documents whose ``field`` has ``keys`` one right after another (sorted document numbers)."""
@@ -104,8 +111,5 @@ class Columns:
         inside = at + len(ids) <= starts[docs + 1]
         return np.unique(docs[inside]).astype(np.int32)
 
-    def code_of(self, facet: str, value: str) -> int | None:
-        try:
-            return self.values[facet].index(value)
-        except ValueError:
-            return None
+    def code_of(self, column: str, value: str) -> int | None:
+        return self.code_index[column].get(value)

@@ -5,8 +5,9 @@
 status = ["取組の実績"]
 
 [datasets.koganei]          # the slug used in measure ids
-file = "koganei_jisatsu_taisaku_r2_r3.tsv"
-name = "小金井市 自殺総合対策計画 進捗状況"
+files = ["koganei_jisatsu_taisaku_r2_r3.tsv"]  # its tables (yearly reports); else those named koganei_…
+municipality = "小金井市"     # else from a title row above the header, or the file name
+name = "自殺総合対策計画"       # the plan; likewise
 plan_pdf = "koganei_plan.pdf"  # the plan's PDF beside the table, served by plansearch
 plan_url = "https://…/plan.pdf" # else a URL of the plan
 page_offset = 4             # PDF page = printed page + page_offset
@@ -34,6 +35,8 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 class DatasetConfig:
     slug: str
     file: str = ""
+    files: tuple[str, ...] = ()
+    municipality: str = ""
     name: str = ""
     plan_pdf: str = ""
     plan_url: str = ""
@@ -45,8 +48,8 @@ class DatasetConfig:
 
 #: The type of each key of a ``[datasets.<slug>]`` table.
 _KEY_TYPES: dict[str, type] = {
-    "file": str, "name": str, "plan_pdf": str, "plan_url": str, "page_offset": int,
-    "encoding": str, "sheet": str, "year": int,
+    "file": str, "files": list, "municipality": str, "name": str, "plan_pdf": str, "plan_url": str,
+    "page_offset": int, "encoding": str, "sheet": str, "year": int,
 }
 
 
@@ -56,10 +59,12 @@ class DataConfig:
     header_aliases: dict[str, list[str]] = field(default_factory=dict)
 
     def for_file(self, path: Path) -> DatasetConfig:
+        """The dataset a table belongs to: the one whose ``file`` or ``files`` name it, else the one named by the
+        file name's first word (configured or not)."""
         for ds in self.datasets.values():
-            if ds.file and ds.file == path.name:
+            if path.name == ds.file or path.name in ds.files:
                 return ds
-        return DatasetConfig(slug=slug_from_filename(path))
+        return self.by_slug(slug_from_filename(path))
 
     def by_slug(self, slug: str) -> DatasetConfig:
         return self.datasets.get(slug) or DatasetConfig(slug=slug)
@@ -105,11 +110,19 @@ def load_config(folder: Path | None) -> DataConfig:
         if unknown:
             raise PlansearchError(f"{path}: [datasets.{slug}] has unknown keys {sorted(unknown)}")
         for key, value in spec.items():
-            if not isinstance(value, _KEY_TYPES[key]) or isinstance(value, bool):
-                kind = "a whole number" if _KEY_TYPES[key] is int else "a string"
+            kind = {int: "a whole number", list: "a list of file names"}.get(_KEY_TYPES[key], "a string")
+            if not isinstance(value, _KEY_TYPES[key]) or isinstance(value, bool) or (
+                    key == "files" and not all(isinstance(v, str) and v for v in value)):
                 raise PlansearchError(f"{path}: [datasets.{slug}] {key} must be {kind}, not {value!r}")
+        spec = {**spec, "files": tuple(spec.get("files", ()))}
         try:
             datasets[slug] = DatasetConfig(slug=slug, **spec)
         except TypeError as exc:
             raise PlansearchError(f"{path}: [datasets.{slug}] {exc}") from None
+    claimed: dict[str, str] = {}
+    for ds in datasets.values():
+        for name in (ds.file, *ds.files):
+            if name and claimed.setdefault(name, ds.slug) != ds.slug:
+                raise PlansearchError(f"{path}: {name!r} is listed under both [datasets.{claimed[name]}] and "
+                                      f"[datasets.{ds.slug}]; a table belongs to one dataset")
     return DataConfig(datasets=datasets, header_aliases=aliases)

@@ -30,11 +30,44 @@ LOCK = "build.lock"
 HELD_LOCKS: set[int] = set()
 META = "meta.json"
 #: Changes whenever what a generation stores changes; a generation of another version is rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class IndexUnavailable(PlansearchError):
     """The index is missing, stale or from another version."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset as a generation's ``meta.json`` records it: what was read, from which tables, and when."""
+
+    slug: str
+    municipality: str
+    name: str
+    years: tuple[int, ...]
+    measures: int
+    records: int
+    warnings: int
+    #: Its tables, oldest report first: file, years, rows, warnings, and when the file was last changed.
+    sources: tuple[dict, ...]
+    read_at: str
+
+    @property
+    def file(self) -> str:
+        """Its newest report's file name."""
+        return self.sources[-1]["file"] if self.sources else ""
+
+    def to_meta(self) -> dict:
+        return {"slug": self.slug, "municipality": self.municipality, "name": self.name, "file": self.file,
+                "years": list(self.years), "measures": self.measures, "records": self.records,
+                "warnings": self.warnings, "sources": list(self.sources), "read_at": self.read_at}
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> DatasetInfo:
+        return cls(slug=meta["slug"], municipality=meta.get("municipality", ""), name=meta.get("name", ""),
+                   years=tuple(meta.get("years", ())), measures=meta.get("measures", 0),
+                   records=meta.get("records", 0), warnings=meta.get("warnings", 0),
+                   sources=tuple(meta.get("sources", ())), read_at=meta.get("read_at", ""))
 
 
 @dataclass(frozen=True)
@@ -45,7 +78,7 @@ class IndexInfo:
     generation: str
     built_at: str
     records: int
-    datasets: tuple[dict, ...]
+    datasets: tuple[DatasetInfo, ...]
     analyzer: str = ""
     schema: int = 0
     #: (name, size, mtime_ns) of each table file the generation was built from.
@@ -53,7 +86,7 @@ class IndexInfo:
 
     @property
     def dataset_slugs(self) -> list[str]:
-        return [d["slug"] for d in self.datasets]
+        return [d.slug for d in self.datasets]
 
     @property
     def is_current_format(self) -> bool:
@@ -86,7 +119,8 @@ def read_info(gen: Path) -> IndexInfo:
     """The generation's ``meta.json``: the one place it is read."""
     meta = json.loads((gen / META).read_text(encoding="utf-8"))
     return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
-                     datasets=tuple(meta["datasets"]), analyzer=meta.get("analyzer", ""),
+                     datasets=tuple(DatasetInfo.from_meta(d) for d in meta["datasets"]),
+                     analyzer=meta.get("analyzer", ""),
                      schema=meta.get("schema", 0), files=tuple(tuple(f) for f in meta.get("files", ())))
 
 

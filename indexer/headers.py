@@ -20,11 +20,12 @@ from .years import find_year, year_label
 #: Fields repeated for every fiscal year.
 YEARLY_ROLES = ("status", "evaluation", "achievement", "plan")
 #: Fields of a measure, one column each.
-STATIC_ROLES = ("policy", "item", "title", "plan_page", "department", "section", "repost")
+STATIC_ROLES = ("policy", "item", "number", "title", "plan_page", "department", "section", "repost")
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     # yearly fields (a year in the header, or the year group they sit in)
-    "plan": ("今後の実施計画", "今後", "実施計画", "次年度以降", "方向性", "今後の予定"),
+    "plan": ("今後の実施計画", "今後", "実施計画", "次年度以降", "方向性", "今後の予定", "次年度の予定", "次年度計画",
+             "来年度"),
     "evaluation": ("評価", "課題", "所見"),
     "achievement": ("達成度", "実績値", "達成状況", "進捗度", "指標"),
     "status": ("実施状況", "取組状況", "取組実績", "事業実績", "実施実績", "進捗状況", "実績"),
@@ -33,7 +34,9 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "repost": ("再掲",),
     "policy": ("重点施策", "基本施策", "施策分野", "基本目標", "施策の柱"),
     "department": ("担当部署", "所管部署", "担当部", "所管部", "部署", "部局"),
-    "section": ("担当課", "所管課", "担当課名", "課名", "担当係", "所管"),
+    "section": ("担当課", "所管課", "担当課名", "課名", "担当係", "所管", "担当"),
+    # a measure's number in its plan (1-2-3, or 3): before item and title, whose aliases 施策番号 and 事業番号 contain
+    "number": ("番号", "No.", "NO.", "No", "項番"),
     "item": ("計画における項目", "項目", "施策の方向", "取組の方向", "施策"),
     "title": ("実施内容", "事業名", "取組名", "事業内容", "具体的な取組", "取組内容", "取組", "事業"),
 }

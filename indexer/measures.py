@@ -1,23 +1,33 @@
 """The rows under a table's header, read into measures: headings, repairs, numbering and ids.
 
-A row is a blank line, a repeat of the header, a heading (a priority policy 「重点施策3 …」 or an item
-「(2) 自立に向けた支援」 alone in its row) or a measure. Measure rows are realigned when their cells sit in
-the wrong columns (``repair``), numbered by their title (「3 もくせい教室の設置」) or by position, and
-given an id ``<dataset>/<policy>-<item>-<number>``. Every repair and oddity is reported through ``warn``.
+A row is a blank line, a repeat of the header, a note (「※評価 A: 達成」), a heading (a priority policy
+「重点施策3 …」, 「【基本施策2】…」 or an item 「(2) 自立に向けた支援」 alone in its row) or a measure. A heading
+is the policy or item of the rows under it. A column whose cells are items (「(2) 相談窓口の充実」) is read as
+the item, whatever its header says (基本施策, 施策 …). Measure rows are realigned when their cells sit in the
+wrong columns (``repair``), numbered by a number column (「1-2-3」, 「3」), their title (「3 もくせい教室の設置」)
+or their position, and given an id ``<dataset>/<policy>-<item>-<number>`` (a number column's 1-2-3 as written).
+Every repair and oddity is reported through ``warn``.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from . import repair
 from .headers import EXTRA, HeaderMap, YearColumns
 from .models import ExtraCell, Measure, Source, YearEntry
-from .patterns import FIRST_NUMBER, ITEM_NO, POLICY_HEADING, TITLE_NO, as_int
+from .patterns import FIRST_NUMBER, ITEM_NO, NUMBER_PATH, POLICY_HEADING, TITLE_NO, as_int
 from .sources import RawRow
 
 Warn = Callable[[int, str], None]
+
+#: Share of a column's cells that must be items (「(2) …」) for the column to be read as the item.
+ITEM_COLUMN_SHARE = 0.6
+#: A note under (or above) the measures: 「※自己評価 5:計画以上 …」, 「注) …」, 「(注) …」.
+_NOTE = re.compile(r"^\s*(?:※|＊|\*|注\s*[)）:：]|[\(（]注[\)）])")
 
 
 def read_measures(rows: Sequence[RawRow], header: HeaderMap, slug: str, file: str, warn: Warn) -> list[Measure]:
@@ -27,7 +37,8 @@ def read_measures(rows: Sequence[RawRow], header: HeaderMap, slug: str, file: st
 
 class _Measures:
     def __init__(self, header: HeaderMap, slug: str, file: str, warn: Warn, rows: Sequence[RawRow]) -> None:
-        self.header, self.slug, self.file, self.warn = header, slug, file, warn
+        self.slug, self.file, self.warn = slug, file, warn
+        header = self.header = _items_column(header, rows, warn)
         self.roles = ["extra"] * header.width
         for col, role in header.role_of.items():
             self.roles[col] = role.split("@")[0]
@@ -65,6 +76,9 @@ class _Measures:
         filled = [i for i, c in enumerate(cells) if c]
         title_cell = cells[self.title_col] if self.title_col < len(cells) else ""
         text = cells[filled[0]]
+        if len(filled) == 1 and _NOTE.match(text):
+            self.warn(row.line, f"skipped a note row 「{text[:60]}」; it is not indexed")
+            return True
         if not (len(filled) == 1 and filled[0] <= self.title_col
                 and (not title_cell or POLICY_HEADING.match(text) or ITEM_NO.match(text))):
             return False
@@ -77,8 +91,8 @@ class _Measures:
         renumber = not (self.policy_no and "policy" in self.unused)
         self._superseded("policy")
         self.policy, self.item, self.item_no = text, "", 0
-        m = POLICY_HEADING.match(text)
-        self.policy_no = as_int(m.group(2)) if m else self.policy_no + renumber
+        found = _heading_number(text)
+        self.policy_no = found if found is not None else self.policy_no + renumber
         self.unused["policy"] = (row.line, text)
         return True
 
@@ -100,15 +114,15 @@ class _Measures:
 
         if get("policy") and get("policy") != self.policy:
             self._superseded("policy")
-            self.policy = get("policy")
-            m = POLICY_HEADING.match(self.policy)
-            self.policy_no = as_int(m.group(2)) if m else self.policy_no + 1
+            self.policy, self.item, self.item_no = get("policy"), "", 0
+            found = _heading_number(self.policy)
+            self.policy_no = found if found is not None else self.policy_no + 1
         if get("item") and get("item") != self.item:
             self._superseded("item")
             self.item = get("item")
-            m = ITEM_NO.match(self.item)
+            m = ITEM_NO.match(self.item) or TITLE_NO.match(self.item)
             self.item_no = as_int(m.group(1)) if m else self.item_no + 1
-        number, title = self._number(row.line, get("title"))
+        number, title = self._number(row.line, get("title"), get("number"))
         page_text = get("plan_page")
         page = FIRST_NUMBER.search(unicodedata.normalize("NFKC", page_text))
         if page_text and not page:
@@ -135,11 +149,17 @@ class _Measures:
                             f"as 「{col + 1}列目」 (shown on its page, searched with its policy and section)")
         return f"{col + 1}列目"
 
-    def _number(self, line: int, title_cell: str) -> tuple[str, str]:
-        """The measure's number and title: from 「3 もくせい教室の設置」, or x1, x2 … by position in its item."""
+    def _number(self, line: int, title_cell: str, number_cell: str = "") -> tuple[str, str]:
+        """The measure's number and title: from a number column (「1-2-3」 is its whole place in the plan, 「3」 its
+        number), from 「3 もくせい教室の設置」, or x1, x2 … by position in its item."""
         m = TITLE_NO.match(title_cell)
+        title = title_cell[m.end():] if m else title_cell
+        path = NUMBER_PATH.fullmatch(unicodedata.normalize("NFKC", number_cell).strip())
+        if path:
+            parts = [str(int(p)) for p in re.split(r"\D+", path.group()) if p]
+            return "-".join(parts), title
         if m:
-            return str(as_int(m.group(1))), title_cell[m.end():]
+            return str(as_int(m.group(1))), title
         key = (self.policy_no, self.item_no)
         self.per_item[key] = self.per_item.get(key, 0) + 1
         number = f"x{self.per_item[key]}"
@@ -149,7 +169,8 @@ class _Measures:
         return number, title_cell
 
     def _id(self, line: int, number: str) -> str:
-        measure_id = f"{self.slug}/{self.policy_no}-{self.item_no}-{number}"
+        place = number if "-" in number else f"{self.policy_no}-{self.item_no}-{number}"
+        measure_id = f"{self.slug}/{place}"
         if measure_id not in self.seen_ids:
             self.seen_ids[measure_id] = 1
             return measure_id
@@ -184,6 +205,38 @@ class _Measures:
         return YearEntry(year=group.year, year_label=group.label, status=value.get("status", ""),
                          evaluation=value.get("evaluation", ""), achievement=achievement, plan=plan,
                          source=Source(self.file, line))
+
+
+def _heading_number(text: str) -> int | None:
+    """The number of a policy heading: 重点施策3, 【基本施策2】, 基本目標1 …, or a leading 「3 」."""
+    m = POLICY_HEADING.match(text)
+    if m:
+        return as_int(m.group(2))
+    m = TITLE_NO.match(text)
+    return as_int(m.group(1)) if m and not ITEM_NO.match(text) else None
+
+
+def _items_column(header: HeaderMap, rows: Sequence[RawRow], warn: Warn) -> HeaderMap:
+    """The header, with a column whose cells are items (「(2) 相談窓口の充実」) read as the item: the policy's
+    column (headed 基本施策, say, in a table whose policies are heading rows) or the first column, whatever its
+    header. Reported once."""
+    if "item" in header.static:
+        return header
+    roles = header.role_of
+    candidates = [col for role, col in header.static.items() if role == "policy"]
+    if 0 not in roles and 0 not in candidates:
+        candidates.append(0)
+    for col in candidates:
+        cells = [r.cells[col] for r in rows if col < len(r.cells) and r.cells[col] and sum(map(bool, r.cells)) > 1]
+        items = [c for c in cells if ITEM_NO.match(c) and not POLICY_HEADING.match(c)]
+        if cells and len(items) >= ITEM_COLUMN_SHARE * len(cells):
+            static = {role: c for role, c in header.static.items() if c != col}
+            static["item"] = col
+            unknown = {c: name for c, name in header.unknown.items() if c != col}
+            warn(header.line, f"column {col + 1} 「{header.names[col]}」 holds items such as 「{items[0][:30]}」; "
+                              "read as each measure's item (計画における項目)")
+            return replace(header, static=static, unknown=unknown)
+    return header
 
 
 def _is_header_repeat(cells: Sequence[str], header: HeaderMap) -> bool:

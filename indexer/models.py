@@ -105,6 +105,8 @@ class Measure:
     repost: str = ""
     #: Cells of columns the reader does not know.
     extra: tuple[ExtraCell, ...] = ()
+    #: The municipality of its dataset.
+    municipality: str = ""
 
     def records(self) -> tuple[Record, ...]:
         return tuple(Record(measure=self, entry=e) for e in self.years)
@@ -133,18 +135,40 @@ class Record:
 
 
 @dataclass(frozen=True)
+class TableInfo:
+    """One source table of a dataset, as read."""
+
+    file: str
+    path: str
+    years: tuple[int, ...]
+    rows: int  # measure rows read
+    warnings: int
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "years": list(self.years), "rows": self.rows, "warnings": self.warnings}
+
+
+@dataclass(frozen=True)
 class Dataset:
-    """One source table, read."""
+    """One plan of one municipality, read from one or more source tables (its yearly reports)."""
 
     slug: str
-    path: str
+    path: str  # its first table (the only one of a dataset read by ``read_table``)
     measures: tuple[Measure, ...]
     warnings: tuple[ReadWarning, ...] = field(default=())
+    #: The plan's name (自殺総合対策計画), from the configuration, a title row or the file name; else "".
     name: str = ""
     #: Cells above the header (a workbook's title rows), kept so nothing is lost.
     preamble: tuple[str, ...] = ()
     #: The header row's cells as written (「令和2年度実施状況」, 「達成度 (%)」 …).
     header: tuple[str, ...] = ()
+    #: The municipality (小金井市), from the configuration, a title row or the file name; else "".
+    municipality: str = ""
+    #: The source tables, oldest report first.
+    tables: tuple[TableInfo, ...] = ()
+    #: What merging its tables reported (also among ``warnings``): measures renumbered, retitled, added or dropped,
+    #: cells that differ between two reports of one year.
+    merge_notes: tuple[ReadWarning, ...] = ()
 
     def records(self) -> list[Record]:
         return [r for m in self.measures for r in m.records()]
@@ -152,6 +176,10 @@ class Dataset:
     @property
     def years(self) -> list[int]:
         return sorted({e.year for m in self.measures for e in m.years})
+
+    @property
+    def paths(self) -> list[str]:
+        return [t.path for t in self.tables] or [self.path]
 
 
 # -- the stored record: the one declaration of a record's fields ------------------------------------------------
@@ -176,6 +204,7 @@ class StoredRecord:
 
     measure_id: str = _field(MEASURE, hit=True)
     dataset: str = _field(MEASURE, hit=True)
+    municipality: str = _field(MEASURE, hit=True)
     title: str = _field(MEASURE, hit=True)
     policy: str = _field(MEASURE, hit=True)
     item: str = _field(MEASURE, hit=True)

@@ -16,6 +16,8 @@ POLICY_HEADING = re.compile(r"^\s*[【\[［]?\s*(重点施策|基本施策|重�
 ITEM_NO = re.compile(r"^\s*[\(（]\s*([0-9０-９]+)\s*[\)）]")
 #: A measure title's leading number: 「3 もくせい教室の設置」, 「３．…」, 「3) …」
 TITLE_NO = re.compile(r"^\s*([0-9０-９]+)[\s　.．、)）]+")
+#: A number column's cell: a measure's whole place in its plan (1-2-3, 2.1.3) or its number alone (3).
+NUMBER_PATH = re.compile(r"[0-9]+(?:\s*[-‐－―.．・]\s*[0-9]+)*")
 #: A plan page cell: P.43, p43, 43頁, P.43-44, 43ページ
 PLAN_PAGE = re.compile(r"^\s*(?:[PpＰｐ]\s*[.．]?\s*)?[0-9０-９]+(?:\s*[-~〜～、,]\s*[0-9０-９]+)*"
                        r"\s*(?:頁|ページ)?\s*$")

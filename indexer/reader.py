@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from .config import DataConfig, DatasetConfig, load_config
+from .config import DataConfig, DatasetConfig
 from .headers import header_score, is_year_band, map_header, merged_aliases
 from .measures import read_measures
-from .models import Dataset, PlansearchError, ReadWarning, TableError
-from .sources import XLSX_SUFFIXES, RawRow, read_rows, table_files
+from .models import Dataset, ReadWarning, TableError, TableInfo
+from .names import names_from_title
+from .sources import XLSX_SUFFIXES, RawRow, read_rows
 
 log = logging.getLogger(__name__)
 
@@ -31,47 +33,6 @@ def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: d
     encoding = encoding or config.encoding
     rows = list(read_rows(path, encoding, config.sheet))
     return _TableReader(path, config, alias_pairs, encoding).read(rows)
-
-
-Fallback = Callable[[Path, TableError], Dataset | None]
-
-
-def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
-               fallback: Fallback | None = None) -> list[Dataset]:
-    """Read every table named, reading each folder's tables and its ``plansearch.toml``.
-
-    ``fallback(file, error)``, if given, is asked for a dataset when a table cannot be read: it may return one
-    (an earlier version), return ``None`` to leave the table out, or re-raise.
-    """
-    datasets: dict[str, Dataset] = {}
-    for path in (Path(p) for p in paths):
-        if path.is_dir():
-            config = load_config(path)
-            try:
-                files = table_files(path)
-            except OSError as exc:
-                raise PlansearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-            if not files:
-                raise PlansearchError(f"{path}: no table files (.tsv, .csv, .xlsx) in this folder")
-        else:
-            config, files = load_config(path.parent if path.exists() else None), [path]
-        for file in files:
-            ds_config = config.for_file(file)
-            try:
-                ds = read_table(file, ds_config, config.header_aliases, encoding)
-            except TableError as exc:
-                if fallback is None:
-                    raise
-                ds = fallback(file, exc)
-                if ds is None:
-                    continue
-            if ds.slug in datasets:
-                raise PlansearchError(
-                    f"{file}: dataset id {ds.slug!r} is also used by {datasets[ds.slug].path}; "
-                    "give one of them another id in plansearch.toml"
-                )
-            datasets[ds.slug] = ds
-    return list(datasets.values())
 
 
 #: Control characters, which no table means as text: vertical tab and form feed (line breaks in some
@@ -134,9 +95,16 @@ class _TableReader:
         if not measures:
             raise TableError(self.name, "has a header but no measure rows", header.line)
         log.info("read %s: %d measures, %d warnings", self.name, len(measures), len(self.warnings))
-        return Dataset(slug=self.config.slug, path=self.name, measures=tuple(measures),
-                       warnings=tuple(self.warnings), name=self.config.name or (titles[0] if titles else ""),
-                       preamble=preamble, header=header.names)
+        municipality, plan = names_from_title(titles[0]) if titles else ("", "")
+        if not (municipality or plan):
+            municipality, plan = names_from_title(self.path.stem)
+        municipality = self.config.municipality or municipality
+        years = tuple(sorted({e.year for m in measures for e in m.years}))
+        info = TableInfo(self.path.name, self.name, years, len(measures), len(self.warnings))
+        return Dataset(slug=self.config.slug, path=self.name,
+                       measures=tuple(replace(m, municipality=municipality) for m in measures),
+                       warnings=tuple(self.warnings), name=self.config.name or plan, preamble=preamble,
+                       header=header.names, municipality=municipality, tables=(info,))
 
     def _find_header(self, rows: Sequence[RawRow]) -> int:
         best, best_score = -1, 1

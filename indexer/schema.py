@@ -30,6 +30,7 @@ SEARCH_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, "meta")
 FACET_FIELDS: dict[str, str] = {
     "year": "year",
     "dataset": "dataset",
+    "municipality": "municipality",
     "policy": "policy",
     "department": "department",
     "section": "section",
@@ -120,7 +121,9 @@ def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, ob
                   "tok": {name: (" ".join(keys), offs) for name, (keys, offs) in tok.items()}}
         terms: dict[str, list[str]] = {"rid": [rid], "measure_id": [record.measure_id], CHAR_FIELD: list(grams)}
         row: dict[str, object] = {
-            "year": str(record.year), "dataset": record.dataset, "policy": record.policy,
+            "year": str(record.year), "dataset": record.dataset, "municipality": record.municipality,
+            "measure_id": record.measure_id,
+            "policy": record.policy,
             "department": record.department, "section": record.section,
             "achievement_category": record.achievement_category, "changed": record.changed, "trend": record.trend,
             "plan_page": record.plan_page if record.plan_page is not None else -1,

@@ -20,6 +20,7 @@ from .analysis import ANALYZER_VERSION
 from .arrays import ArrayBuilder
 from .generations import (
     SCHEMA_VERSION,
+    DatasetInfo,
     IndexInfo,
     IndexUnavailable,
     build_lock,
@@ -67,13 +68,15 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
         tmp.mkdir()
         try:
             records = _write(datasets, tmp, progress)
+            built_at = datetime.now(UTC).isoformat(timespec="seconds")
             meta = {
                 "analyzer": ANALYZER_VERSION,
                 "schema": SCHEMA_VERSION,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "built_at": built_at,
                 "records": records,
-                "datasets": [_dataset_meta(ds) for ds in datasets],
-                "files": [_stamp(p) for p in (seen if seen is not None else [Path(ds.path) for ds in datasets])],
+                "datasets": [_dataset_meta(ds, built_at) for ds in datasets],
+                "files": [_stamp(p) for p in (seen if seen is not None else [Path(p) for ds in datasets
+                                                                             for p in ds.paths])],
             }
             _copy_sources(datasets, tmp / SOURCES)
             write_meta(tmp, meta)
@@ -118,9 +121,10 @@ def _stamp(path: Path) -> list:
 def _copy_sources(datasets: Sequence[Dataset], folder: Path) -> None:
     folder.mkdir()
     for ds in datasets:
-        source = Path(ds.path)
-        if source.is_file():
-            shutil.copy2(source, folder / source.name)
+        for path in ds.paths:
+            source = Path(path)
+            if source.is_file():
+                shutil.copy2(source, folder / source.name)
 
 
 def previous_source(root: Path, name: str) -> Path | None:
@@ -130,14 +134,17 @@ def previous_source(root: Path, name: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-def _dataset_meta(ds: Dataset) -> dict:
-    path = Path(ds.path)
-    stat = path.stat() if path.exists() else None
-    return {
-        "slug": ds.slug, "name": ds.name, "path": str(path), "file": path.name,
-        "measures": len(ds.measures), "records": len(ds.records()), "warnings": len(ds.warnings),
-        "years": ds.years, "size": stat.st_size if stat else None, "mtime_ns": stat.st_mtime_ns if stat else None,
-    }
+def _dataset_meta(ds: Dataset, read_at: str) -> dict:
+    sources = []
+    for table in ds.tables:
+        try:
+            changed = datetime.fromtimestamp(Path(table.path).stat().st_mtime, UTC).isoformat(timespec="seconds")
+        except OSError:
+            changed = None
+        sources.append({**table.to_dict(), "modified": changed})
+    return DatasetInfo(slug=ds.slug, municipality=ds.municipality, name=ds.name, years=tuple(ds.years),
+                       measures=len(ds.measures), records=len(ds.records()), warnings=len(ds.warnings),
+                       sources=tuple(sources), read_at=read_at).to_meta()
 
 
 def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:

@@ -12,7 +12,7 @@ from whoosh import query as wq
 
 from indexer.generations import IndexInfo
 from indexer.models import TEXT_FIELDS, StoredRecord
-from indexer.schema import FACET_FIELDS, SEARCH_FIELDS, meta_text
+from indexer.schema import FACET_FIELDS, SEARCH_FIELDS, key_field, meta_text
 
 from .cache import ResultCache, request_key
 from .compiled import CompiledQuery, compile_query
@@ -21,6 +21,7 @@ from .live import LiveIndex, ThreadSearcher
 from .matching import Matcher, allowed_records, ranked
 from .models import Hit, MeasureAnswer, SearchPage, SearchRequest, Stats
 from .query import parse
+from .similar import SimilarMeasure, best_per_measure, characteristic_words, words_query
 from .stats import counts
 from .synonyms import SynonymFile, SynonymTable, _key
 
@@ -81,7 +82,8 @@ class Engine:
         q = run.query
         return SearchPage(query=req.q, interpreted=q.interpreted(), total=int(run.hit.sum()), page=req.page,
                           per_page=req.per_page, took_ms=took, results=hits, facets=facets,
-                          expansions=q.expansions, ignored=tuple(q.ignored))
+                          expansions=q.expansions, ignored=tuple(q.ignored),
+                          municipality_years=self._municipality_years(run) if len(facets["municipality"]) > 1 else {})
 
     def export(self, req: SearchRequest, limit: int) -> tuple[Hit, ...]:
         """The whole ranked result set (up to ``limit`` records), every field in full, without snippets."""
@@ -105,17 +107,20 @@ class Engine:
         if compiled.root is None or n == 0:
             empty = np.zeros(n, dtype=bool)
             return _Run(handle, compiled, np.zeros(0, dtype=np.int64), np.zeros(n), {}, empty)
-        matcher = Matcher(n, lambda f, t: snap.terms.get(handle.reader, f, t), snap.norms,
-                          lambda d: self._texts(handle, d), fields, allowed,
-                          lambda f, ks, cands: self._runs(handle, f, ks, cands),
-                          time.monotonic() + self.timeout_ms / 1000 if self.timeout_ms > 0 else None)
-        m = matcher.evaluate(compiled.root)
+        m = self._matcher(handle, fields, allowed).evaluate(compiled.root)
         if allowed is not None:
             m.hit &= allowed
         order = ranked(snap.columns, m, req.sort, limit)
         text_fields = {f: m.fields[f] & m.hit for f in TEXT_FIELDS if f in m.fields}
         meta = m.fields["meta"] & m.hit if "meta" in m.fields else None
         return _Run(handle, compiled, order, m.score, text_fields, m.hit, meta)
+
+    def _matcher(self, handle: ThreadSearcher, fields: tuple[str, ...], allowed: np.ndarray | None) -> Matcher:
+        gen = handle.generation
+        return Matcher(gen.columns.count, lambda f, t: gen.terms.get(handle.reader, f, t), gen.norms,
+                       lambda d: self._texts(handle, d), fields, allowed,
+                       lambda f, ks, cands: self._runs(handle, f, ks, cands),
+                       time.monotonic() + self.timeout_ms / 1000 if self.timeout_ms > 0 else None)
 
     def _runs(self, handle: ThreadSearcher, field: str, keys: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """The candidates whose ``field`` has ``keys`` in a row (from the key-id arrays, cached)."""
@@ -160,13 +165,50 @@ class Engine:
         out["field"] = {f: int(m.sum()) for f, m in run.fields.items() if m.any()}
         return out
 
+    def _municipality_years(self, run: _Run) -> dict[str, dict[str, int]]:
+        """Matching records by municipality and fiscal year."""
+        cols = run.handle.generation.columns
+        matched = np.flatnonzero(run.hit)
+        towns, years = cols.codes["municipality"][matched], cols.codes["year"][matched]
+        width = len(cols.values["year"])
+        counts = np.bincount(towns.astype(np.int64) * width + years, minlength=len(cols.values["municipality"]) * width)
+        out: dict[str, dict[str, int]] = {}
+        for cell in np.flatnonzero(counts).tolist():
+            town, year = divmod(cell, width)
+            out.setdefault(cols.values["municipality"][town], {})[cols.values["year"][year]] = int(counts[cell])
+        return {town: dict(sorted(by_year.items())) for town, by_year in sorted(out.items())}
+
     # -- measures and stats ------------------------------------------------
-    def measure(self, measure_id: str) -> MeasureAnswer | None:
-        """A measure with every year's record in full, or None if unknown."""
+    def measure(self, measure_id: str, similar: int = 10) -> MeasureAnswer | None:
+        """A measure with every year's record in full, and up to ``similar`` similar measures; None if unknown."""
         handle = self.live.searcher()
         docnums = list(handle.searcher.docs_for_query(wq.Term("measure_id", measure_id)))
         records = sorted((self._record(handle, d) for d in docnums), key=lambda r: r.year)
-        return MeasureAnswer(tuple(records)) if records else None
+        if not records:
+            return None
+        words, found = self._similar(handle, tuple(records), similar) if similar else ((), ())
+        return MeasureAnswer(tuple(records), found, words)
+
+    def _similar(self, handle: ThreadSearcher, records: tuple[StoredRecord, ...],
+                 limit: int) -> tuple[tuple[str, ...], tuple[SimilarMeasure, ...]]:
+        """The measure's characteristic words, and the ``limit`` measures (but itself) that best match them."""
+        gen = handle.generation
+        cols, reader = gen.columns, handle.reader
+
+        def doc_frequency(key: str) -> int:
+            return max(reader.doc_frequency(key_field(f), key) for f in SEARCH_FIELDS)
+
+        words = tuple(characteristic_words(records, doc_frequency, cols.count))
+        query = words_query(words)
+        if query is None:
+            return words, ()
+        m = self._matcher(handle, SEARCH_FIELDS, None).evaluate(query)
+        own = cols.code_of("measure_id", records[0].measure_id)
+        out = []
+        for _, docnum, score in best_per_measure(cols.codes["measure_id"], m.hit, m.score, own, limit):
+            r = self._record(handle, docnum)
+            out.append(SimilarMeasure(r.measure_id, r.dataset, r.municipality, r.title, round(score, 4)))
+        return words, tuple(out)
 
     def stats(self) -> Stats:
         """Counts of records by year, policy and department, each by achievement category (cached)."""

@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass, field
 from indexer.models import MEASURE, TEXT_FIELDS, Source, StoredRecord, record_fields
 
 from .highlight import Snippet
+from .similar import SimilarMeasure
 
 SORTS = ("relevance", "plan_page", "year")
 #: Facet filters a request may carry (API parameter names).
-FILTERS = ("dataset", "policy", "department", "section", "achievement", "changed", "trend")
+FILTERS = ("dataset", "municipality", "policy", "department", "section", "achievement", "changed", "trend")
 MAX_PER_PAGE = 100
 
 
@@ -63,6 +64,8 @@ class SearchPage:
     facets: dict[str, dict[str, int]]
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    #: Matching records by municipality and fiscal year, when more than one municipality matches.
+    municipality_years: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -79,6 +82,10 @@ class MeasureAnswer:
     ``policy`` …, see ``MEASURE_FIELDS``) are read from its records."""
 
     years: tuple[StoredRecord, ...]
+    #: Similar measures in other datasets and in the same plan, best first.
+    similar: tuple[SimilarMeasure, ...] = ()
+    #: The words (index keys) that characterise it, by which ``similar`` were found.
+    similar_words: tuple[str, ...] = ()
 
     @property
     def source(self) -> Source:

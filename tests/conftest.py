@@ -97,3 +97,45 @@ def search(engine, presenter):
         return presenter.page(engine.search(SearchRequest(q=q, per_page=100, **options)))
 
     return run
+
+
+# -- the browser tests: a module's ``server`` fixture gives the site --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser_tools import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    """A tab on the module's site that may not reach outside it and must log no console error."""
+    from browser_tools import TIMEOUT_MS
+
+    context = browser.new_context(base_url=server, accept_downloads=True, locale="ja-JP",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    external: list[str] = []
+
+    def only_this_site(route) -> None:
+        url = route.request.url
+        if url.startswith(("http:", "https:")) and not url.startswith(server):
+            external.append(url)
+            route.abort()
+        else:  # the site itself, or the browser's own chrome:// resources (its PDF viewer)
+            route.continue_()
+
+    context.route("**/*", only_this_site)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield tab
+    context.close()
+    assert external == [], "the page asked for something outside the site"
+    assert errors == [], "console errors (a CSP violation shows here)"

@@ -6,18 +6,11 @@ The search page's screenshot is saved to tests/artifacts/search.png (not committ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from browser_tools import ARTIFACTS, CHROMIUM, serving
 from web_tools import P43_MEASURE, plan_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TIMEOUT_MS = 10_000
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 
@@ -25,50 +18,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The real WSGI server (waitress) over the bundled table with a plan PDF, on a free port."""
-    import waitress
-
-    app = plan_app(tmp_path_factory, "browser", plan_pdf=True)
-    wsgi = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, name="waitress", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{wsgi.effective_port}"
-    wsgi.close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture()
-def page(browser, server):
-    context = browser.new_context(base_url=server, accept_downloads=True, locale="ja-JP",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    external: list[str] = []
-
-    def only_this_site(route) -> None:
-        url = route.request.url
-        if url.startswith(("http:", "https:")) and not url.startswith(server):
-            external.append(url)
-            route.abort()
-        else:  # the site itself, or the browser's own chrome:// resources (its PDF viewer)
-            route.continue_()
-
-    context.route("**/*", only_this_site)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield tab
-    context.close()
-    assert external == [], "the page asked for something outside the site"
-    assert errors == [], "console errors (a CSP violation shows here)"
+    yield from serving(plan_app(tmp_path_factory, "browser", plan_pdf=True))
 
 
 def total(page) -> int:
@@ -138,5 +88,5 @@ def test_csv_download(page, tmp_path):
     data = path.read_bytes()
     assert data.startswith("\ufeff".encode())
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("measure_id,dataset,title,")
+    assert lines[0].startswith("measure_id,dataset,municipality,title,")
     assert len(lines) > 8  # 8 records (a cell may hold a line break)

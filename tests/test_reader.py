@@ -132,6 +132,7 @@ def test_record_is_whole(bundled):
     assert record(bundled, "koganei/2-2-2", 2021) == {
         "measure_id": "koganei/2-2-2",
         "dataset": "koganei",
+        "municipality": "",
         "title": "健康づくりフォローアップ指導事業",
         "policy": "重点施策2 高齢者に関する自殺対策の推進",
         "item": "(2) 高齢者の健康づくりに向けた支援",
@@ -199,4 +200,6 @@ def test_read_paths_file_and_folder(bundled, bundled_path, tmp_path):
     by_file = read_paths([bundled_path])
     by_folder = read_paths([str(folder)])
     assert [ds.slug for ds in by_file] == [ds.slug for ds in by_folder] == ["koganei"]
-    assert record_dicts(by_file[0], drop=()) == record_dicts(by_folder[0], drop=()) == record_dicts(bundled, drop=())
+    assert by_file[0].municipality == "小金井市"  # data/plansearch.toml names it; the bare folder does not
+    drop = ("municipality",)
+    assert record_dicts(by_file[0], drop) == record_dicts(by_folder[0], drop) == record_dicts(bundled, drop)

@@ -328,26 +328,36 @@ def test_folder_without_tables(tmp_path):
     assert str(error) == f"{tmp_path}: no table files (.tsv, .csv, .xlsx) in this folder"
 
 
-def test_two_files_with_one_dataset_id(tmp_path, bundled_path):
+def test_two_files_with_one_dataset_id_are_one_dataset(tmp_path, bundled_path):
+    """Two copies of one report: one dataset of its 25 measures, both files its sources, nothing reported twice."""
     for name in ("koganei_r2.tsv", "koganei_r3.tsv"):
         (tmp_path / name).write_bytes(bundled_path.read_bytes())
-    error = str(error_of(lambda: read_paths([tmp_path])))
-    assert error.startswith(f"{tmp_path / 'koganei_r3.tsv'}: dataset id 'koganei' is also used by ")
-    assert str(tmp_path / "koganei_r2.tsv") in error and "plansearch.toml" in error
+    [ds] = read_paths([tmp_path])
+    assert (ds.slug, len(ds.measures), len(ds.records())) == ("koganei", 25, 50)
+    assert [t.file for t in ds.tables] == ["koganei_r2.tsv", "koganei_r3.tsv"]
+    assert not [w for w in ds.warnings if "differs" in w.message or "new in" in w.message or "is not in" in w.message]
 
 
 def test_one_dataset_id_across_two_paths(tmp_path, bundled_path):
     (tmp_path / "koganei.tsv").write_bytes(bundled_path.read_bytes())
-    error = str(error_of(lambda: read_paths([bundled_path, tmp_path / "koganei.tsv"])))
-    assert error.startswith(f"{tmp_path / 'koganei.tsv'}: dataset id 'koganei' is also used by {bundled_path}")
+    [ds] = read_paths([bundled_path, tmp_path / "koganei.tsv"])
+    assert [t.path for t in ds.tables] == [str(tmp_path / "koganei.tsv"), str(bundled_path)]
+
+
+def test_a_table_of_another_plan_under_one_id_is_refused(tmp_path, bundled_path):
+    from test_cli_inspect import two_ids
+
+    error = str(error_of(lambda: read_paths([two_ids(tmp_path, bundled_path)])))
+    assert error.startswith(f"{tmp_path / 'koganei_r3.tsv'}: matches only 0 of 25 measures of the other reports of "
+                            "dataset 'koganei' (koganei_r2.tsv); if it is another plan, give it its own dataset id")
 
 
 def test_ids_from_config_tell_two_files_apart(tmp_path, bundled_path):
     for name in ("koganei_r2.tsv", "koganei_r3.tsv"):
         (tmp_path / name).write_bytes(bundled_path.read_bytes())
     (tmp_path / "plansearch.toml").write_text('[datasets.koganei2]\nfile = "koganei_r2.tsv"\n', encoding="utf-8")
-    assert [ds.slug for ds in read_paths([tmp_path])] == ["koganei2", "koganei"]
-    assert read_paths([tmp_path])[0].records()[0].measure.measure_id == "koganei2/1-1-1"
+    assert [ds.slug for ds in read_paths([tmp_path])] == ["koganei", "koganei2"]
+    assert read_paths([tmp_path])[1].records()[0].measure.measure_id == "koganei2/1-1-1"
 
 
 #: plansearch.toml → what the error says

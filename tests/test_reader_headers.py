@@ -38,7 +38,7 @@ ROLES = [
     ("2022年度 実施状況", "status"),
     ("今後の予定", "plan"),
     ("実　施　状　況", "status"),
-    ("担当", None),
+    ("担当", "section"),  # 担当 alone names the section (保健福祉課), as 丙村 writes it
     ("令和5年度の結果", None),
     ("", None),
 ]
@@ -171,7 +171,7 @@ def test_a_title_row_naming_a_year_is_no_year_band(tmp_path):
     path = tmp_path / "three.tsv"
     path.write_text("\n".join(["令和4年度 自殺対策計画 進捗状況調査", *("\t".join(r) for r in rows)]), encoding="utf-8")
     ds = read_table(path)
-    assert (ds.years, ds.name, len(ds.records())) == ([2020, 2021, 2022], "令和4年度 自殺対策計画 進捗状況調査", 6)
+    assert (ds.years, ds.name, ds.municipality, len(ds.records())) == ([2020, 2021, 2022], "自殺対策計画", "", 6)
     assert all(m.extra == () for m in ds.measures)
 
 

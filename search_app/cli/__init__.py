@@ -12,6 +12,7 @@ from pathlib import Path
 
 from indexer import Dataset, PlansearchError, read_paths
 from indexer.models import TEXT_FIELDS
+from indexer.years import year_label
 
 from ..settings import load_settings
 from .terminal import json_line, printable
@@ -34,14 +35,27 @@ def _inspect(args: argparse.Namespace) -> int:
 def _summary(ds: Dataset) -> str:
     records = ds.records()
     years = sorted({(r.entry.year, r.entry.year_label) for r in records})
-    lines = [f"dataset {ds.slug}: {ds.path}" + (f" ({ds.name})" if ds.name else ""),
+    named = " ".join(n for n in (ds.municipality, ds.name) if n)
+    lines = [f"dataset {ds.slug}: {ds.path}" + (f" ({named})" if named else ""),
              f"  years: {', '.join(f'{label} ({year})' for year, label in years)}",
              f"  measures: {len(ds.measures)}  records: {len(records)}"]
     per_policy = Counter(m.policy or "(no policy)" for m in ds.measures)
     lines += [f"    {policy}: {n} measures" for policy, n in per_policy.items()]
-    lines.append(f"  repairs and warnings: {len(ds.warnings)}")
-    lines += [f"    {w}" for w in ds.warnings]
+    if len(ds.tables) > 1:
+        used = Counter(r.entry.source.file for r in records if r.entry.source)
+        lines.append(f"  merged from {len(ds.tables)} tables, oldest report first:")
+        lines += [f"    {t.file}: {', '.join(year_label(y) for y in t.years)}; {t.rows} measures; "
+                  f"{used[t.file]} records used" for t in ds.tables]
+        lines.append(f"  merge: {len(ds.merge_notes)} notes")
+        lines += [f"    {w}" for w in ds.merge_notes]
+    read = [w for w in ds.warnings if w not in ds.merge_notes]
+    lines.append(f"  repairs and warnings: {len(read)}")
+    lines += [f"    {w}" for w in read]
     return "\n".join(lines)
+
+
+#: Above this many datasets, ``plansearch index`` prints a summary rather than a line per dataset.
+LIST_DATASETS = 10
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -53,10 +67,18 @@ def _index(args: argparse.Namespace) -> int:
                            encoding=args.encoding, show_progress=True, wait=args.wait, keep_previous=args.reload,
                            errors=errors)
     seconds = time.perf_counter() - started
-    for ds in datasets:
-        print(printable(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {ds.path}"))
-        for w in ds.warnings:
-            print(printable(f"  warning: {w}"))
+    if len(datasets) > LIST_DATASETS:
+        tables = sum(len(ds.tables) for ds in datasets)
+        warned = Counter(ds.slug for ds in datasets for _ in ds.warnings)
+        print(f"{len(datasets):,} datasets from {tables:,} tables: {sum(len(ds.measures) for ds in datasets):,} "
+              f"measures, {sum(warned.values()):,} warnings in {len(warned):,} datasets "
+              "(plansearch inspect FOLDER lists them)")
+    else:
+        for ds in datasets:
+            files = ", ".join(str(p) for p in ds.paths)
+            print(printable(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {files}"))
+            for w in ds.warnings:
+                print(printable(f"  warning: {w}"))
     print(f"indexed {info.records} records in {seconds:.1f} s ({info.records / max(seconds, 1e-9):,.0f} records/s) "
           f"into {printable(info.path)}")
     for message in errors:

@@ -55,7 +55,8 @@ def print_page(page: SearchPage, color: bool = False) -> None:
     print(p(f"{page.total} results for {page.interpreted} ({page.took_ms} ms)"))
     for n, hit in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
         where = f"P.{hit.plan_page}" if hit.plan_page else ""
-        print(f"\n{n}. {bold(p(hit.title))}  {p(f'[{hit.year_label}] {hit.measure_id}  {where}')}")
+        town = f"{hit.municipality} " if hit.municipality else ""
+        print(f"\n{n}. {bold(p(hit.title))}  {p(f'[{town}{hit.year_label}] {hit.measure_id}  {where}')}")
         print(p(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}"))
         for field, found in hit.highlights.items():
             print(f"   {HIGHLIGHT_LABELS[field]}: {_drawn(found, color)}")

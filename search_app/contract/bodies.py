@@ -6,7 +6,7 @@ measure page and one to its page of the plan. Pages and the API render the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from indexer.generations import IndexInfo
 from indexer.models import MEASURE, YEAR, record_fields
@@ -80,6 +80,7 @@ class Presenter:
             "facets": page.facets,
             "expansions": {k: list(v) for k, v in page.expansions.items()},
             "ignored": list(page.ignored),
+            "municipality_years": page.municipality_years,
         }
 
     def measure_body(self, measure: MeasureAnswer) -> dict:
@@ -90,6 +91,7 @@ class Presenter:
         body["plan_url"] = self.links.plan_url(measure.dataset, measure.plan_page)
         body["years"] = [{name: value for name, value in r.to_dict().items() if name in YEAR_FIELDS}
                          for r in measure.years]
+        body["similar"] = [asdict(s) for s in measure.similar]
         return body
 
 
@@ -99,6 +101,14 @@ YEAR_FIELDS = frozenset(record_fields(YEAR))
 def stats_body(stats: Stats) -> dict:
     """``GET /api/stats``."""
     return stats.to_dict()
+
+
+def datasets_body(info: IndexInfo) -> dict:
+    """``GET /api/datasets``: every dataset of the live index, ordered by id."""
+    return {"datasets": [{"id": d.slug, "municipality": d.municipality, "name": d.name, "years": list(d.years),
+                          "measures": d.measures, "records": d.records, "warnings": d.warnings,
+                          "sources": list(d.sources), "read_at": d.read_at}
+                         for d in sorted(info.datasets, key=lambda d: d.slug)]}
 
 
 def health_body(info: IndexInfo) -> dict:

@@ -63,6 +63,7 @@ SEARCH_RESULT = {
         "facets": {"type": "object", "additionalProperties": _COUNTS},
         "expansions": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
         "ignored": {"type": "array", "items": _STR},
+        "municipality_years": {"type": "object", "additionalProperties": _COUNTS},
     },
 }
 
@@ -78,7 +79,27 @@ MEASURE_SCHEMA = {
     "properties": {
         **_record_schema(record_fields(MEASURE)), "source": _SOURCE, "plan_url": {"type": ["string", "null"]},
         "years": {"type": "array", "items": YEAR_RECORD},
+        "similar": {"type": "array", "items": {
+            "type": "object", "required": ["measure_id", "dataset", "municipality", "title", "score"],
+            "properties": {"measure_id": _STR, "dataset": _STR, "municipality": _STR, "title": _STR,
+                           "score": {"type": "number"}}}},
     },
+}
+
+DATASETS = {
+    "type": "object",
+    "required": ["datasets"],
+    "properties": {"datasets": {"type": "array", "items": {
+        "type": "object",
+        "required": ["id", "municipality", "name", "years", "measures", "records", "sources"],
+        "properties": {
+            "id": _STR, "municipality": _STR, "name": _STR, "years": {"type": "array", "items": _INT},
+            "measures": _INT, "records": _INT, "warnings": _INT, "read_at": _STR,
+            "sources": {"type": "array", "items": {
+                "type": "object", "required": ["file", "years", "rows", "warnings"],
+                "properties": {"file": _STR, "years": {"type": "array", "items": _INT}, "rows": _INT,
+                               "warnings": _INT, "modified": {"type": ["string", "null"]}}}},
+        }}}},
 }
 
 ERROR = {
@@ -118,6 +139,10 @@ def openapi_document() -> dict:
                 "responses": {"200": {"description": "the measure", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Measure"}}}},
                     "404": _error_response("no such measure")}}},
+            "/api/datasets": {"get": {"summary": "Every dataset: municipality, plan, years and source tables",
+                                      "operationId": "datasets", "responses": {"200": {
+                                          "description": "the datasets", "content": {"application/json": {
+                                              "schema": {"$ref": "#/components/schemas/Datasets"}}}}}}},
             "/api/stats": {"get": {"summary": "Counts by year × achievement, policy, department",
                                    "operationId": "stats", "responses": {"200": {
                                        "description": "counts", "content": {"application/json": {"schema": {
@@ -128,5 +153,6 @@ def openapi_document() -> dict:
                     "properties": {"status": _STR, "records": _INT, "datasets": {"type": "array", "items": _STR},
                                    "index_built_at": _STR}}}}}}}},
         },
-        "components": {"schemas": {"Search": SEARCH_RESULT, "Measure": MEASURE_SCHEMA, "Error": ERROR}},
+        "components": {"schemas": {"Search": SEARCH_RESULT, "Measure": MEASURE_SCHEMA, "Datasets": DATASETS,
+                                   "Error": ERROR}},
     }

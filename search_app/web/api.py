@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..contract.bodies import Presenter, health_body, stats_body
-from ..contract.exports import EXPORT_LIMIT, export_csv, export_json, export_records
+from ..contract.bodies import Presenter, datasets_body, health_body, stats_body
+from ..contract.exports import EXPORT_LIMIT, export_csv, export_json, export_records, export_xlsx
 from ..contract.openapi import openapi_document
 from ..engine import Engine
 from .errors import ApiError
@@ -42,6 +42,11 @@ def api_stats():
     return jsonify(stats_body(engine().stats()))
 
 
+@bp.get("/api/datasets")
+def api_datasets():
+    return jsonify(datasets_body(engine().info))
+
+
 @bp.get("/healthz")
 def healthz():
     return jsonify(health_body(engine().info))
@@ -62,6 +67,14 @@ def export_json_file():
     query, records = _exported()
     return Response(export_json(query, records), mimetype="application/json",
                     headers={"Content-Disposition": "attachment; filename=plansearch.json"})
+
+
+@bp.get("/export.xlsx")
+def export_xlsx_file():
+    _, records = _exported()
+    return Response(export_xlsx(records),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=plansearch.xlsx"})
 
 
 @bp.get("/export.csv")

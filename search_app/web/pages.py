@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -13,7 +15,7 @@ from indexer.config import load_config
 from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
 from indexer.years import year_label
 
-from ..contract.links import plan_pdf_url
+from ..contract.links import measure_url, plan_pdf_url
 from . import charts
 from .api import engine, presenter
 from .diff import diff_html
@@ -22,9 +24,13 @@ from .params import page_args, search_request
 
 bp = Blueprint("pages", __name__)
 
+#: Japan Standard Time (no daylight saving).
+JST = timezone(timedelta(hours=9), "JST")
+
 FACET_TITLES = {
     "year": "年度", "policy": "重点施策", "department": "担当部署", "section": "担当課", "field": "対象フィールド",
-    "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移", "dataset": "データセット",
+    "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移", "dataset": "計画",
+    "municipality": "自治体",
 }
 VALUE_LABELS = {
     "changed": {"changed": "前年度から変更あり", "unchanged": "前年度と同じ", "first": "初年度"},
@@ -37,7 +43,15 @@ SORT_LABELS = {"relevance": "関連度順", "plan_page": "計画書ページ順"
 def value_label(facet: str, value: str) -> str:
     if facet == "year":
         return year_label(int(value)) if value.isdigit() else value
+    if facet == "dataset":
+        return dataset_labels().get(value, value)
     return VALUE_LABELS.get(facet, {}).get(value, value)
+
+
+def dataset_labels() -> dict[str, str]:
+    """Each dataset's id → how pages name it: its municipality and plan (「小金井市 自殺総合対策計画」), else its id."""
+    return {d.slug: (d.name if d.municipality and d.name.startswith(d.municipality) else
+                     " ".join(n for n in (d.municipality, d.name) if n)) or d.slug for d in engine().info.datasets}
 
 
 def link(**changes: object) -> str:
@@ -46,7 +60,29 @@ def link(**changes: object) -> str:
 
 @bp.app_context_processor
 def globals_() -> dict:
-    return {"category_class": charts.CATEGORY_CLASS}
+    return {"category_class": charts.CATEGORY_CLASS, "value_label": value_label, "years_span": years_span}
+
+
+def years_span(years: Sequence[int]) -> str:
+    """「令和2年度〜令和4年度」, 「令和3年度」, 「令和2・4年度」 for years with a gap."""
+    years = sorted(years)
+    if not years:
+        return "—"
+    if len(years) == 1:
+        return year_label(years[0])
+    if years[-1] - years[0] == len(years) - 1:
+        return f"{year_label(years[0])}〜{year_label(years[-1])}"
+    return "、".join(year_label(y) for y in years)
+
+
+@bp.app_template_filter("jst")
+def jst(stamp: str) -> str:
+    """An ISO time (UTC) as Japan time in Japanese: 2026年11月30日 12時38分."""
+    try:
+        when = datetime.fromisoformat(stamp).astimezone(JST)
+    except (TypeError, ValueError):
+        return stamp or ""
+    return f"{when.year}年{when.month}月{when.day}日 {when.hour}時{when.minute:02d}分"
 
 
 @bp.app_template_global()
@@ -98,7 +134,8 @@ def measure_page(measure_id: str):
         years.append((rec, cells))
         previous = rec
     plan_url = presenter().links.plan_url(measure.dataset, measure.plan_page)
-    return render_template("measure.html", measure=measure, plan_url=plan_url, years=years, field_labels=FIELD_LABELS)
+    return render_template("measure.html", measure=measure, plan_url=plan_url, years=years, field_labels=FIELD_LABELS,
+                           measure_url=measure_url, similar_words=measure.similar_words)
 
 
 @bp.get("/stats")
@@ -112,6 +149,12 @@ def stats_page():
         department_chart=charts.stacked(stats.by_department_achievement, label_width=160),
         by_year=by_year,
     )
+
+
+@bp.get("/datasets")
+def datasets_page():
+    info = engine().info
+    return render_template("datasets.html", datasets=sorted(info.datasets, key=lambda d: d.slug), info=info)
 
 
 @bp.get("/synonyms")

@@ -1,0 +1,178 @@
+"""Several cities in one service: municipalities named everywhere, the datasets page and API, the municipality ×
+year table, similar measures, and the Excel export, over the fictional cities of ``tests/data/cities``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import openpyxl
+import pytest
+from browser_tools import CHROMIUM, serving
+from web_tools import links
+
+CITIES = Path(__file__).resolve().parent / "data" / "cities"
+TOWNS = {"kou": "甲市", "otsu": "乙町", "hei": "丙村", "tei": "丁市", "bo": "戊町"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from search_app.web import create_app
+
+    return create_app({"DATA_DIR": str(CITIES), "INDEX_DIR": str(tmp_path_factory.mktemp("cities-index")),
+                       "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def search(client, q: str, **params) -> dict:
+    response = client.get("/api/search", query_string={"q": q, "per_page": 100, **params})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_every_result_names_its_municipality(client):
+    body = search(client, "ヤングケアラー")
+    assert body["total"] > 0
+    assert all(hit["municipality"] == TOWNS[hit["dataset"]] for hit in body["results"])
+    assert body["facets"]["municipality"] == dict(Counter(h["municipality"] for h in body["results"]))
+    assert set(body["facets"]["municipality"]) == {"甲市", "乙町", "丁市", "戊町"}
+
+
+def test_a_filter_by_municipality(client):
+    body = search(client, "ヤングケアラー", municipality="乙町")
+    assert body["total"] == 4 and {h["municipality"] for h in body["results"]} == {"乙町"}
+    both = search(client, "ヤングケアラー", municipality=["乙町", "甲市"])
+    assert {h["municipality"] for h in both["results"]} == {"乙町", "甲市"}
+
+
+def test_the_municipality_by_year_table(client):
+    body = search(client, "ヤングケアラー")
+    table = body["municipality_years"]
+    assert table["甲市"] == {"2022": 1, "2023": 1}
+    assert sum(n for by_year in table.values() for n in by_year.values()) == body["total"]
+    for town, by_year in table.items():
+        for year, n in by_year.items():
+            assert search(client, "ヤングケアラー", municipality=town, year=year)["total"] == n
+    assert search(client, "ヤングケアラー", municipality="甲市")["municipality_years"] == {}  # one town: no table
+
+
+def test_the_table_on_the_search_page_links_to_each_cell(client):
+    page = client.get("/", query_string={"q": "ヤングケアラー"}).get_data(as_text=True)
+    assert 'id="towns"' in page
+    cells = [(href, text) for href, text in links(page) if "municipality=" in href and "year=" in href]
+    assert cells
+    for href, text in cells:
+        args = parse_qs(urlsplit(href).query)
+        assert search(client, args["q"][0], municipality=args["municipality"][0],
+                      year=args["year"][0])["total"] == int(text)
+
+
+def test_the_datasets_api(client):
+    body = client.get("/api/datasets").get_json()
+    assert [d["id"] for d in body["datasets"]] == ["bo", "hei", "kou", "otsu", "tei"]
+    kou = body["datasets"][2]
+    assert (kou["municipality"], kou["name"], kou["years"], kou["measures"], kou["records"]) == (
+        "甲市", "甲市自殺対策計画", [2021, 2022, 2023], 31, 90)
+    assert [(s["file"], s["years"], s["rows"]) for s in kou["sources"]] == [
+        ("kou_jisatsu_r3.tsv", [2021], 30), ("kou_jisatsu_r4.tsv", [2022], 30),
+        ("kou_jisatsu_r4_r5.tsv", [2022, 2023], 30)]
+    assert all(d["read_at"] for d in body["datasets"])
+
+
+def test_health_keeps_its_shape(client):
+    body = client.get("/healthz").get_json()
+    assert set(body) >= {"status", "records", "datasets", "index_built_at"}
+    assert body["datasets"] == ["bo", "hei", "kou", "otsu", "tei"]
+
+
+def test_the_datasets_page(client):
+    page = client.get("/datasets").get_data(as_text=True)
+    for town in TOWNS.values():
+        assert town in page
+    for name in ("kou_jisatsu_r3.tsv", "kou_jisatsu_r4.tsv", "kou_jisatsu_r4_r5.tsv", "hei_keikaku_r5_r6.csv"):
+        assert name in page
+    assert ("/datasets", "データ") in links(client.get("/").get_data(as_text=True))
+
+
+def test_a_measure_names_its_municipality_and_each_years_source(client):
+    body = client.get("/api/measures/kou/2-1-2").get_json()
+    assert (body["municipality"], body["title"]) == ("甲市", "認知症サポーター養成講座")
+    assert [(y["year"], y["source"]["file"]) for y in body["years"]] == [
+        (2021, "kou_jisatsu_r3.tsv"), (2022, "kou_jisatsu_r4_r5.tsv"), (2023, "kou_jisatsu_r4_r5.tsv")]
+
+
+def test_similar_measures_in_other_cities(client):
+    body = client.get("/api/measures/kou/1-2-3").get_json()  # ヤングケアラーの把握と支援
+    similar = body["similar"]
+    assert 0 < len(similar) <= 10
+    assert [s["score"] for s in similar] == sorted((s["score"] for s in similar), reverse=True)
+    assert "kou/1-2-3" not in {s["measure_id"] for s in similar}
+    top = similar[:3]
+    assert {s["municipality"] for s in top} == {"乙町", "戊町", "丁市"}
+    assert all("ヤングケアラー" in s["title"] for s in top)
+    assert all(s["municipality"] == TOWNS[s["dataset"]] for s in similar)
+    page = client.get("/measures/kou/1-2-3").get_data(as_text=True)
+    assert f'/measures/{top[0]["measure_id"]}' in page and "似ている施策" in page
+
+
+def test_the_excel_export_has_the_csv_rows(client):
+    response = client.get("/export.xlsx", query_string={"q": "ヤングケアラー"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+    rows = [["" if v is None else str(v) for v in row] for row in book.active.iter_rows(values_only=True)]
+    csv_data = client.get("/export.csv", query_string={"q": "ヤングケアラー"}).data.decode("utf-8-sig")
+    assert rows == list(csv.reader(io.StringIO(csv_data, newline="")))
+    assert "municipality" in rows[0] and len(rows) - 1 == search(client, "ヤングケアラー")["total"]
+
+
+def test_the_excel_export_neutralises_formulas(tmp_path):
+    from search_app.contract.exports import EXPORT_COLUMNS, export_xlsx
+
+    record = {c: "" for c in EXPORT_COLUMNS} | {"title": "=HYPERLINK(\"http://x\")", "status": "+1", "year": 2021}
+    book = openpyxl.load_workbook(io.BytesIO(export_xlsx([record])))
+    row = [c for c in next(book.active.iter_rows(min_row=2))]
+    by_name = dict(zip(EXPORT_COLUMNS, row, strict=True))
+    assert by_name["title"].value == "'=HYPERLINK(\"http://x\")" and by_name["title"].data_type == "s"
+    assert by_name["status"].value == "'+1"
+    assert by_name["year"].value == 2021
+
+
+# -- in Chromium ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    yield from serving(app)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_cities_in_a_browser(page):
+    page.goto("/?q=ヤングケアラー")
+    table = page.locator("#towns")
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() == 4
+    cell = table.locator("tbody tr", has_text="乙町").locator("td a").last
+    expected = int(cell.inner_text())
+    cell.click()
+    page.wait_for_load_state()
+    assert int(page.locator("#total").inner_text()) == expected
+    assert page.locator(".hit .town").all_inner_texts() == ["乙町"] * expected
+    page.goto("/measures/kou/1-2-3")
+    similar = page.locator("section.similar")
+    assert similar.is_visible()
+    other = similar.locator("li", has_text="乙町").first.locator("a")
+    title = other.inner_text()
+    other.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == title
+    assert "乙町" in page.locator(".path").inner_text()
+    page.goto("/datasets")
+    assert page.locator("table.datasets tbody tr").count() == 5
