@@ -83,7 +83,8 @@ BAD_FILES = [
      "is not a readable .xlsx workbook", None),
     ("unknown_compression.xlsx", repacked(workbook(), "xl/workbook.xml", _unknown_compression),
      "is not a readable .xlsx workbook (NotImplementedError: That compression method is not supported)", None),
-    ("zeros.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "is not a readable .xls workbook (not an OLE2", None),
+    ("zeros.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "is not a readable .xls workbook (not an OLE2",
+     None),
 ]
 
 
@@ -283,7 +284,8 @@ def test_a_device_or_pipe_is_refused_without_reading_it(tmp_path, make):
     assert str(error_of(lambda: read_table(path))) == says
     assert str(error_of(lambda: read_paths([path]))) == says
     # A folder scan only looks at regular files.
-    assert str(error_of(lambda: read_paths([tmp_path]))).endswith(": no table files (.tsv, .csv, .xlsx, .xls, .ods) in this folder")
+    assert str(error_of(lambda: read_paths([tmp_path]))).endswith(
+        ": no table files (.tsv, .csv, .xlsx, .xls, .ods) in this folder")
 
 
 def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path, monkeypatch):
