@@ -213,12 +213,12 @@ def ods_sheets(name: str, data: bytes, sheet: str | None) -> Iterator[Sheet]:
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
             raise TableError(name, f"unpacks to {unpacked:,} bytes; the limit is {MAX_XLSX_UNPACKED_BYTES:,}")
         if _encrypted(archive):
-            raise TableError(name, "is a password-protected spreadsheet; save it without the password")
+            raise TableError(name, "is a password-protected workbook; save it without the password")
         part = archive.open("content.xml")
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - BadZipFile, KeyError (no content.xml), zlib.error …
-        raise TableError(name, f"is not a readable .ods spreadsheet ({reason(exc)})") from None
+        raise TableError(name, f"is not a readable .ods workbook ({reason(exc)})") from None
     content = _Content(name, part)
     events = iter(content)
     names: list[str] = []
@@ -262,7 +262,7 @@ def _guarded(name: str, content: _Content, events: Iterator[tuple]) -> Iterator[
         except TableError:
             raise
         except Exception as exc:  # noqa: BLE001 - ExpatError, BadZipFile (a bad CRC), zlib.error, _Unreadable …
-            raise TableError(name, f"is not a readable .ods spreadsheet ({reason(exc)})", content.where()) from None
+            raise TableError(name, f"is not a readable .ods workbook ({reason(exc)})", content.where()) from None
         yield event
 
 

@@ -125,7 +125,7 @@ def read_sheets(path: Path, encoding: str | None = None, sheet: str | None = Non
 
 #: What each kind of file is called in messages.
 _KINDS = {".xlsx": "an .xlsx workbook", ".xls": "an .xls workbook (or a password-protected .xlsx)",
-          ".ods": "an .ods spreadsheet"}
+          ".ods": "an .ods workbook"}
 
 
 def _kind(name: str, path: Path, data: bytes) -> str:

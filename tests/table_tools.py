@@ -10,6 +10,7 @@ import io
 import re
 import struct
 import unicodedata
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,16 +180,17 @@ def xls_dimensions(first_row: int, end_row: int, first_col: int, end_col: int) -
 XLS_PERCENT_XF = 16
 
 
-def xls_bytes(sheets: dict[str, list[bytes]]) -> bytes:
+def xls_bytes(sheets: dict[str, list[bytes]], extra: bytes = b"") -> bytes:
     """An .xls workbook of ``sheets`` (name → its cell records), as calamine reads one: a BIFF8 workbook stream
     (globals with 16 style XFs, one cell XF and one showing a percentage; each sheet's records between a BOF
-    and an EOF) in a compound file of 512-byte sectors."""
+    and an EOF; ``extra`` records in the globals) in a compound file of 512-byte sectors."""
     xfs = [struct.pack("<HHHBBBBIIH", 0, 0, 0xFFF5, 0x20, 0, 0, 0, 0, 0, 0x20C0)] * 15
     xfs += [struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0),
             struct.pack("<HHHBBBBIIH", 0, 9, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0)]
     font = biff(0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0)
                 + b"\x05\x01" + "Arial".encode("utf-16-le"))
-    head = _bof(False) + biff(0x0042, struct.pack("<H", 1200)) + font * 5 + b"".join(biff(0x00E0, x) for x in xfs)
+    head = _bof(False) + extra + biff(0x0042, struct.pack("<H", 1200)) + font * 5
+    head += b"".join(biff(0x00E0, x) for x in xfs)
     names = [(name, name.encode("utf-16-le")) for name in sheets]
     bound = [biff(0x0085, struct.pack("<IBBBB", 0, 0, 0, len(name), 1) + raw) for name, raw in names]
     globals_size = len(head) + sum(len(b) for b in bound) + 4  # and its EOF
@@ -226,3 +228,46 @@ def _compound_file(stream: bytes) -> bytes:
               + struct.pack("<IIIIIIIII", 0, 1, n, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
               + struct.pack("<I", n + 1) + b"\xff" * (4 * 108))
     return header + stream + directory + struct.pack("<128I", *fat)
+
+
+ODS_NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                  'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+
+
+def ods_cell(text: str = "", repeat: int = 1, attrs: str = "") -> str:
+    """A string cell (an empty one without text), repeated across ``repeat`` columns."""
+    body = f"<text:p>{text}</text:p>" if text else ""
+    return f'<table:table-cell table:number-columns-repeated="{repeat}" {attrs}>{body}</table:table-cell>'
+
+
+def ods_row(*cells: str, repeat: int = 1) -> str:
+    return f'<table:table-row table:number-rows-repeated="{repeat}">{"".join(cells)}</table:table-row>'
+
+
+def ods_content(sheets: dict[str, list[str]]) -> str:
+    tables = "".join(f'<table:table table:name="{name}">{"".join(rows)}</table:table>' for name, rows in sheets.items())
+    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES} office:version="1.3">'
+            f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")
+
+
+def ods_bytes(sheets: dict[str, list[str]] | None = None, content: str | bytes | None = None,
+              parts: dict[str, bytes] | None = None) -> bytes:
+    """An .ods as LibreOffice writes one: ``mimetype`` first and stored, then ``content.xml`` (of ``sheets``,
+    or ``content`` as given), a manifest and any other ``parts``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", content if content is not None else ods_content(sheets or {}))
+        parts = dict(parts or {})
+        z.writestr("META-INF/manifest.xml", parts.pop("META-INF/manifest.xml", None) or ODS_MANIFEST)
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return out.getvalue()
