@@ -1,7 +1,7 @@
 """The bundled table saved the ways an office saves a table gives the same records.
 
 Each conversion is written by the test from the bundled TSV's cells (the .xls and
-.ods by tests/data/make_workbooks.py, once), so the expected records are the
+.ods by tests/data/workbooks/make_workbooks.py, once), so the expected records are the
 bundled ones: only the file name may differ (and the line numbers, where a
 workbook gets a title row).
 """
@@ -163,9 +163,9 @@ def test_encoding_from_config(bundled, bundled_rows, tmp_path):
 
 # -- workbooks: .xls and .ods with a cover sheet, sheets chosen by config or by their header ----------------------
 
-DATA = Path(__file__).resolve().parent / "data"
-#: made by data/make_workbooks.py: a cover sheet 表紙, then 進捗状況 with the title in B2 and bundled line L in row
-#: L + 2 from column B on, each 「100%」 the number 1 formatted 0%
+DATA = Path(__file__).resolve().parent / "data" / "workbooks"
+#: made by data/workbooks/make_workbooks.py: a cover sheet 表紙, then 進捗状況 with the title in B2 and bundled
+#: line L in row L + 2 from column B on, each 「100%」 the number 1 formatted 0%
 WORKBOOKS = ["koganei_workbook.xls", "koganei_workbook.ods"]
 COVER_SKIPPED = "skipped the sheet 「表紙」 before 「進捗状況」: no header row in it"
 

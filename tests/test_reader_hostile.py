@@ -175,7 +175,7 @@ def test_unclosed_quote_runs_in_constant_memory():
 # -- hostile workbooks: .ods and .xls (an .xlsx: test_reader_errors.py) ----------------------------------------------
 # Each is built here, refused in one line naming the file, and quickly: before it can cost memory.
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "data" / "workbooks"
 HEAD = ods_row(ods_cell("実施内容"), ods_cell("担当課"), ods_cell("令和3年度実施状況"))
 BODY = ods_row(ods_cell("1 いじめ防止対策"), ods_cell("指導室"), ods_cell("年3回授業を実施した。"))
 

@@ -1,6 +1,6 @@
 """Make koganei_workbook.xls and koganei_workbook.ods (see README): run once, with LibreOffice installed.
 
-    python tests/data/make_workbooks.py
+    python tests/data/workbooks/make_workbooks.py
 
 Writes the bundled table as an .xlsx with openpyxl (a cover sheet 表紙, then the sheet 進捗状況: an
 empty row 1, the title in B2, the bundled rows from B3 on, so bundled line L is row L + 2; each
@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
-BUNDLED = HERE.parent.parent / "data" / "koganei_jisatsu_taisaku_r2_r3.tsv"
+BUNDLED = HERE.parents[2] / "data" / "koganei_jisatsu_taisaku_r2_r3.tsv"
 TITLE = "小金井市自殺総合対策計画 令和2・3年度 進捗状況"
 COVER = [["小金井市自殺総合対策計画"], ["令和2・3年度 進捗状況報告書"], [], ["小金井市 福祉保健部 健康課"]]
 
