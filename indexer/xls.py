@@ -16,11 +16,14 @@ LibreOffice as .xlsx, .xls and .ods (and on crafted files):
 calamine's .xls reader has the same two faults, and worse, so before calamine sees a
 workbook ``_scan`` reads it here, in bounded time and memory, to refuse what it cannot hold:
 
-- calamine holds each sheet as the rectangle its cells span (32 bytes a cell), all sheets at
-  once: a 5.6 KB .xls with cells at A1 and IV65536 took 1 GB. The rectangles, and the sizes that
-  sheets declare (DIMENSIONS, which calamine reserves memory for), may not exceed ``MAX_CELLS``
-  in all; a declared size past what can be allocated (a 6 KB file) aborted the whole process
-  (``memory allocation of 1374389503040 bytes failed``), which no ``except`` can catch.
+- calamine holds each sheet as the rectangle its cells span (32 bytes a cell), every sheet
+  from the moment the workbook is opened, and a copy of the one asked for: a 5.6 KB .xls with
+  cells at A1 and IV65536 took 1 GB. The rectangles may not exceed ``MAX_CELLS`` in all (at the
+  limit, 10 million cells: 2.6 s and 630 MB).
+- calamine reserves room for the size a sheet declares (its DIMENSIONS record); a size past what
+  can be allocated (a 6 KB file whose last row comes before its first) aborted the whole process
+  (``memory allocation of 1374389503040 bytes failed``), which no ``except`` can catch. A declared
+  size may be no more than an .xls sheet holds (65,536 × 256: address space, not memory).
 - calamine gives the value of a cell, not its number format: the scan finds the cells whose
   format shows a percentage (``0%``, built in or the workbook's own), so that 1 reads 「100%」,
   as it does from an .xlsx and as Excel saves it to CSV.
@@ -54,6 +57,8 @@ _NUMBERS = {0x0203, 0x027E, 0x0006}
 _BOF, _EOF, _DIMENSIONS, _MULRK = 0x0809, 0x000A, 0x0200, 0x00BD
 _BOUNDSHEET, _XF, _FORMAT, _FILEPASS = 0x0085, 0x00E0, 0x041E, 0x002F
 _PASSWORD = "is a password-protected workbook; save it without the password"
+#: The most cells of a BIFF8 sheet: 65,536 rows × 256 columns.
+_SHEET_CELLS = 65_536 * 256
 
 
 class _Unreadable(Exception):
@@ -191,13 +196,13 @@ def _scan(stream: bytes) -> _Scan:
 
 
 def _sheet_size(stream: bytes, start: int) -> int:
-    """The cells calamine would hold for the sheet starting at ``start``: the rectangle its cells span, or
-    the size its DIMENSIONS record declares, whichever is larger (calamine reserves room for that)."""
+    """The cells calamine would hold for the sheet starting at ``start``: the rectangle its cells span. The
+    size its DIMENSIONS record declares, which calamine reserves room for (address space, not memory, unless
+    it cannot be had at all), may be no more than an .xls sheet holds."""
     if start >= len(stream):
         raise _Unreadable("a sheet starts past the end of the workbook stream")
     top = left = 1 << 32
     bottom = right = -1
-    declared = 0
     depth = 0
     for n, (_, kind, data) in enumerate(_records(stream, start)):
         if kind == _BOF:
@@ -209,15 +214,17 @@ def _sheet_size(stream: bytes, start: int) -> int:
         elif depth:
             continue
         elif kind == _DIMENSIONS:
-            declared = max(declared, _declared(data))
+            declared = _declared(data)
+            if declared > _SHEET_CELLS:
+                raise _Refused(f"has a sheet that declares {declared:,} cells, more than an .xls sheet holds "
+                               f"({_SHEET_CELLS:,}); the file is damaged")
         elif kind in _CELLS and len(data) >= 4:
             row, col = struct.unpack_from("<HH", data)
             last = col + max((len(data) - 6) // 6, 1) - 1 if kind == _MULRK else col
             if kind == _MULRK and len(data) >= 6:
                 last = max(last, struct.unpack_from("<H", data, len(data) - 2)[0])
             top, bottom, left, right = min(top, row), max(bottom, row), min(left, col), max(right, last)
-    spanned = (bottom - top + 1) * (right - left + 1) if bottom >= 0 else 0
-    return max(spanned, declared)
+    return (bottom - top + 1) * (right - left + 1) if bottom >= 0 else 0
 
 
 def _declared(data: bytes) -> int:

@@ -334,12 +334,22 @@ XLS_BOMBS = [
     ({"Sheet1": [xls_cell(0, 0, "実施内容"), xls_cell(65535, 255, "x")]},
      "has sheets spanning more than 10,000,000 cells in all"),
     # a size declared past what can be allocated: calamine aborts the process (a last row before the first)
-    ({"Sheet1": [xls_dimensions(100, 1, 0, 8), xls_cell(0, 0, "実施内容")]}, "has sheets spanning more than"),
+    ({"Sheet1": [xls_dimensions(100, 1, 0, 8), xls_cell(0, 0, "実施内容")]},
+     "has a sheet that declares 34,359,737,576 cells, more than an .xls sheet holds (16,777,216); the file is"),
     ({"Sheet1": [xls_dimensions(0, 4_000_000_000, 0, 255), xls_cell(0, 0, "実施内容")]},
-     "has sheets spanning more than"),
+     "has a sheet that declares 1,020,000,000,000 cells"),
     # each sheet within the limit, not all: calamine reads every sheet when it opens the workbook
     ({f"S{n}": [xls_cell(0, 0, "x"), xls_cell(15_000, 199, "y")] for n in range(4)}, "has sheets spanning more"),
 ]
+
+
+def test_an_xls_declaring_a_whole_sheet_is_read(tmp_path):
+    """Excel declares the range of formatted cells too: a whole sheet is room reserved, not memory used."""
+    path = tmp_path / "formatted.xls"
+    rows = [["実施内容", "令和3年度実施状況"], ["1 いじめ防止", "実施した。"]]
+    cells = [xls_cell(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    path.write_bytes(xls_bytes({"Sheet1": [xls_dimensions(0, 65_536, 0, 256), *cells]}))
+    assert len(read_table(path).measures) == 1
 
 
 @pytest.mark.parametrize(("sheets", "says"), XLS_BOMBS, ids=range(len(XLS_BOMBS)))
