@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from xml.parsers import expat
 
 from .models import TableError
-from .sources import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, RawRow, Sheet
-from .workbook import MAX_XLSX_UNPACKED_BYTES, cell_text, missing_sheet, reason
+from .sources import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, RawRow, Sheet, missing_sheet
+from .workbook import MAX_XLSX_UNPACKED_BYTES, cell_text, reason
 
 #: Most columns of a row (as in LibreOffice and Excel).
 MAX_COLUMNS = 16_384
@@ -221,19 +221,22 @@ def ods_sheets(name: str, data: bytes, sheet: str | None) -> Iterator[Sheet]:
         raise TableError(name, f"is not a readable .ods workbook ({reason(exc)})") from None
     content = _Content(name, part)
     events = iter(content)
-    names: list[str] = []
+    names: list[str] = []  # the first few, for a message
+    count = 0
     try:
         # The rows (and the end) of a sheet not asked for, or left part-read, are passed over here.
         for event in _guarded(name, content, events):
             if event[0] != "sheet":
                 continue
-            names.append(event[1])
+            count += 1
+            if len(names) < 20:
+                names.append(event[1])
             if sheet is None or event[1] == sheet:
                 yield Sheet(event[1], _rows(name, content, events))
                 if sheet is not None:
                     return
         if sheet is not None:
-            raise TableError(name, missing_sheet(sheet, names))
+            raise TableError(name, missing_sheet(sheet, names, count))
     finally:
         part.close()
         archive.close()

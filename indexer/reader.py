@@ -12,12 +12,14 @@ from .config import DataConfig, DatasetConfig, load_config
 from .headers import header_score, is_year_band, map_header, merged_aliases
 from .measures import read_measures
 from .models import Dataset, PlansearchError, ReadWarning, TableError
-from .sources import FORMATS, WORKBOOK_SUFFIXES, RawRow, Sheet, read_sheets, table_files
+from .sources import FORMATS, WORKBOOK_SUFFIXES, RawRow, Sheet, read_sheets, sheet_list, table_files
 
 log = logging.getLogger(__name__)
 
 #: Rows searched for the header.
 HEADER_SEARCH_ROWS = 50
+#: Sheets of a workbook searched for one with a header (a later one is named in plansearch.toml).
+HEADER_SEARCH_SHEETS = 100
 
 
 def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: dict | None = None,
@@ -114,6 +116,10 @@ class _TableReader:
         """Read the sheet asked for, a text table's one, or the first sheet of a workbook with a header."""
         skipped: list[tuple[str, str]] = []  # each sheet passed over, and why
         for sheet in sheets:
+            if len(skipped) == HEADER_SEARCH_SHEETS:
+                raise TableError(self.name, f"none of its first {HEADER_SEARCH_SHEETS} sheets "
+                                 f"({sheet_list([name for name, _ in skipped])}) has a recognizable header row; "
+                                 "name the sheet to read with sheet = \"…\" in plansearch.toml")
             if sheet.name is not None:
                 self.encoding = None  # a workbook has no encoding to blame
             if sheet.name is None or self.config.sheet is not None:
@@ -129,7 +135,7 @@ class _TableReader:
             raise TableError(self.name, "has no worksheets")
         if len(skipped) == 1:
             raise self._no_header()
-        raise TableError(self.name, f"none of its sheets ({', '.join(name for name, _ in skipped)}) has a "
+        raise TableError(self.name, f"none of its sheets ({sheet_list([name for name, _ in skipped])}) has a "
                          f"recognizable header row {_EXPECTED}")
 
     def read(self, rows: list[RawRow]) -> Dataset:

@@ -68,6 +68,16 @@ def table_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
 
 
+def missing_sheet(sheet: str, names: list[str], count: int | None = None) -> str:
+    return f"has no sheet {sheet!r} (sheets: {sheet_list(names, count)})"
+
+
+def sheet_list(names: list[str], count: int | None = None) -> str:
+    """The sheets' names for a message: the first 20, and how many there are in all if more."""
+    count = len(names) if count is None else count
+    return ", ".join(names[:20]) + (f" … {count:,} in all" if count > 20 else "")
+
+
 def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
     """Rows of a table file (of a workbook's first sheet, or ``sheet``) with their 1-based line (or
     worksheet row) numbers."""

@@ -42,7 +42,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import fromstring
 
 from .models import TableError
-from .sources import MAX_FILE_BYTES, MAX_ROWS, RawRow, Sheet, checked_cells
+from .sources import MAX_FILE_BYTES, MAX_ROWS, RawRow, Sheet, checked_cells, missing_sheet
 
 #: A workbook's parts, unpacked, may not exceed this in all (a small .xlsx can unpack to gigabytes).
 MAX_XLSX_UNPACKED_BYTES = 4 * MAX_FILE_BYTES
@@ -148,10 +148,6 @@ def _xlsx_rows(name: str, ws) -> Iterator[RawRow]:
         raise
     except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read
         raise TableError(name, f"is not a readable .xlsx workbook ({reason(exc)})", n + 1) from None
-
-
-def missing_sheet(sheet: str, names: list[str]) -> str:
-    return f"has no sheet {sheet!r} (sheets: {', '.join(names)})"
 
 
 def reason(exc: BaseException) -> str:

@@ -394,3 +394,17 @@ def test_damaged_copies_of_a_workbook_are_read_or_refused_in_one_line(tmp_path, 
         except TableError as exc:
             assert str(exc).startswith(f"{path}:") and "\n" not in str(exc)
     assert time.monotonic() - started < 60
+
+
+def test_a_workbook_of_a_hundred_thousand_sheets_is_refused_in_one_short_line(tmp_path):
+    path = tmp_path / "sheets.ods"
+    path.write_bytes(ods_bytes({f"S{n}": [ods_row(ods_cell("表紙"))] for n in range(100_000)}))
+    names = ", ".join(f"S{n}" for n in range(20))
+    assert refused(path, seconds=5) == (f"{path}: none of its first 100 sheets ({names} … 100 in all) has a "
+                                        'recognizable header row; name the sheet to read with sheet = "…" in '
+                                        "plansearch.toml")
+    (tmp_path / "plansearch.toml").write_text('[datasets.s]\nfile = "sheets.ods"\nsheet = "進捗状況"\n')
+    started = time.monotonic()
+    message = str(error_of(lambda: read_paths([tmp_path])))
+    assert message == f"{path}: has no sheet '進捗状況' (sheets: {names} … 100,000 in all)"
+    assert time.monotonic() - started < 10
