@@ -21,7 +21,7 @@ from .config import DataConfig, DatasetConfig, load_config
 from .models import Dataset, Measure, PlansearchError, ReadWarning, TableError, YearEntry
 from .normalize import fold
 from .reader import read_table
-from .sources import table_files
+from .sources import FORMATS, table_files
 from .years import year_label
 
 #: Below this share of matched measures (of the smaller report), two tables are not reports of one plan.
@@ -51,7 +51,7 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
             except OSError as exc:
                 raise PlansearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
             if not files:
-                raise PlansearchError(f"{path}: no table files (.tsv, .csv, .xlsx) in this folder")
+                raise PlansearchError(f"{path}: no table files ({FORMATS}) in this folder")
         else:
             config, files = load_config(path.parent if path.exists() else None), [path]
         for file in files:

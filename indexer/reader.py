@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 
 from .config import DataConfig, DatasetConfig
@@ -13,17 +14,23 @@ from .headers import header_score, is_year_band, map_header, merged_aliases
 from .measures import read_measures
 from .models import Dataset, ReadWarning, TableError, TableInfo
 from .names import names_from_title
-from .sources import XLSX_SUFFIXES, RawRow, read_rows
+from .sources import WORKBOOK_SUFFIXES, RawRow, Sheet, read_sheets, sheet_list
 
 log = logging.getLogger(__name__)
 
 #: Rows searched for the header.
 HEADER_SEARCH_ROWS = 50
+#: Sheets of a workbook searched for one with a header (a later one is named in plansearch.toml).
+HEADER_SEARCH_SHEETS = 100
 
 
 def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: dict | None = None,
                encoding: str | None = None) -> Dataset:
-    """Read one table file. Raises ``TableError`` naming the file when it cannot."""
+    """Read one table file. Raises ``TableError`` naming the file when it cannot.
+
+    Of a workbook, the sheet named by ``config.sheet`` is read, else the first sheet with a header row
+    in its first ``HEADER_SEARCH_ROWS`` rows: the sheets before it (a cover sheet, a table of contents,
+    an empty sheet) are skipped, each with a warning."""
     path = Path(path)
     config = config or DataConfig().for_file(path)
     try:
@@ -31,8 +38,11 @@ def read_table(path: Path | str, config: DatasetConfig | None = None, aliases: d
     except ValueError as exc:
         raise TableError(str(path), str(exc)) from None
     encoding = encoding or config.encoding
-    rows = list(read_rows(path, encoding, config.sheet))
-    return _TableReader(path, config, alias_pairs, encoding).read(rows)
+    sheets = read_sheets(path, encoding, config.sheet)
+    try:
+        return _TableReader(path, config, alias_pairs, encoding).read_sheets(sheets)
+    finally:
+        sheets.close()
 
 
 #: Control characters, which no table means as text: vertical tab and form feed (line breaks in some
@@ -54,7 +64,7 @@ class _TableReader:
                  encoding: str | None = None) -> None:
         self.path = path
         #: The encoding the caller asked for, if any (a wrong one decodes to text with no header).
-        self.encoding = encoding if path.suffix.lower() not in XLSX_SUFFIXES else None
+        self.encoding = encoding if path.suffix.lower() not in WORKBOOK_SUFFIXES else None
         self.name = str(path)
         self.config = config
         self.aliases = aliases
@@ -62,6 +72,32 @@ class _TableReader:
 
     def warn(self, line: int, message: str) -> None:
         self.warnings.append(ReadWarning(self.path.name, line, message))
+
+    def read_sheets(self, sheets: Iterator[Sheet]) -> Dataset:
+        """Read the sheet asked for, a text table's one, or the first sheet of a workbook with a header."""
+        skipped: list[tuple[str, str]] = []  # each sheet passed over, and why
+        for sheet in sheets:
+            if len(skipped) == HEADER_SEARCH_SHEETS:
+                raise TableError(self.name, f"none of its first {HEADER_SEARCH_SHEETS} sheets "
+                                 f"({sheet_list([name for name, _ in skipped])}) has a recognizable header row; "
+                                 "name the sheet to read with sheet = \"…\" in plansearch.toml")
+            if sheet.name is not None:
+                self.encoding = None  # a workbook has no encoding to blame
+            if sheet.name is None or self.config.sheet is not None:
+                return self.read(list(sheet.rows))
+            rows = iter(sheet.rows)
+            head = list(islice(rows, HEADER_SEARCH_ROWS))
+            if self._header_row([[clean_cell(c) for c in r.cells] for r in head]) >= 0:
+                for name, why in skipped:
+                    self.warn(1, f"skipped the sheet 「{name}」 before 「{sheet.name}」: {why}")
+                return self.read(head + list(rows))
+            skipped.append((sheet.name, "no header row in it" if any(any(r.cells) for r in head) else "it is empty"))
+        if not skipped:
+            raise TableError(self.name, "has no worksheets")
+        if len(skipped) == 1:
+            raise self._no_header()
+        raise TableError(self.name, f"none of its sheets ({sheet_list([name for name, _ in skipped])}) has a "
+                         f"recognizable header row {_EXPECTED}")
 
     def read(self, rows: list[RawRow]) -> Dataset:
         trimmed = [RawRow(r.line, [clean_cell(c) for c in r.cells]) for r in rows]
@@ -107,15 +143,26 @@ class _TableReader:
                        header=header.names, municipality=municipality, tables=(info,))
 
     def _find_header(self, rows: Sequence[RawRow]) -> int:
+        best = self._header_row([row.cells for row in rows])
+        if best < 0:
+            raise self._no_header()
+        return best
+
+    def _header_row(self, rows: Sequence[Sequence[str]]) -> int:
+        """The index of the most header-like of the first rows, or -1 if none is a header."""
         best, best_score = -1, 1
-        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-            score = header_score(row.cells, self.aliases)
+        for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            score = header_score(cells, self.aliases)
             if score > best_score:
                 best, best_score = i, score
-        if best < 0:
-            if self.encoding:
-                raise TableError(self.name, f"no recognizable header row when decoded as {self.encoding}, "
-                                 "as asked; is that the file's encoding?")
-            raise TableError(self.name, "no recognizable header row (expected columns such as 実施内容, "
-                             "担当課, 令和N年度実施状況); add the names to [header_aliases] in plansearch.toml")
         return best
+
+    def _no_header(self) -> TableError:
+        if self.encoding:
+            return TableError(self.name, f"no recognizable header row when decoded as {self.encoding}, "
+                              "as asked; is that the file's encoding?")
+        return TableError(self.name, f"no recognizable header row {_EXPECTED}")
+
+
+_EXPECTED = ("(expected columns such as 実施内容, 担当課, 令和N年度実施状況); add the names to [header_aliases] in "
+             "plansearch.toml")

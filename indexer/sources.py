@@ -1,5 +1,10 @@
-"""Read a table file (TSV, CSV or XLSX, in any usual encoding) into raw rows.
+"""Read a table file (TSV or CSV in any usual encoding, or an .xlsx, .xls or .ods workbook) into raw rows.
 
+A text table is one sheet; a workbook is its sheets in order, each read only when asked for
+(``read_sheets``): the reader takes the one named in the config, else the first with a header.
+What a file is comes from its first bytes, not its name: a zip is an .xlsx or an .ods workbook
+(told apart by its parts), an OLE2 compound file an .xls; a file named as a workbook of another
+kind, or a text file named as a workbook, is refused with a line saying what it is.
 Only ``reader.py`` sees these rows; everything after it works on typed records.
 """
 
@@ -11,6 +16,7 @@ import io
 import os
 import re
 import stat
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +30,22 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_CELL_CHARS = 100_000
 #: Most rows read from one table.
 MAX_ROWS = 200_000
+#: Most cells of an .xls or .ods workbook, counted over the rectangle each sheet's cells span: there a
+#: far-off or repeated cell costs memory (calamine holds an .xls sheet as that rectangle) but no bytes.
+MAX_CELLS = 10_000_000
 
 TEXT_SUFFIXES = {".tsv", ".csv", ".tab"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-TABLE_SUFFIXES = TEXT_SUFFIXES | XLSX_SUFFIXES
+XLS_SUFFIXES = {".xls"}
+ODS_SUFFIXES = {".ods"}
+WORKBOOK_SUFFIXES = XLSX_SUFFIXES | XLS_SUFFIXES | ODS_SUFFIXES
+TABLE_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES
+#: The formats named in messages.
+FORMATS = ".tsv, .csv, .xlsx, .xls, .ods"
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 @dataclass(frozen=True)
@@ -36,13 +54,45 @@ class RawRow:
     cells: list[str]
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a table file: ``name`` is None for a text table. ``rows`` is read once, in order, and
+    only while the sheets after it have not been asked for (a workbook is read as one stream)."""
+
+    name: str | None
+    rows: Iterator[RawRow]
+
+
 def table_files(folder: Path) -> list[Path]:
     """The table files of a folder (by suffix), in name order."""
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
 
 
+def missing_sheet(sheet: str, names: list[str], count: int | None = None) -> str:
+    return f"has no sheet {sheet!r} (sheets: {sheet_list(names, count)})"
+
+
+def sheet_list(names: list[str], count: int | None = None) -> str:
+    """The sheets' names for a message: the first 20, and how many there are in all if more."""
+    count = len(names) if count is None else count
+    return ", ".join(names[:20]) + (f" … {count:,} in all" if count > 20 else "")
+
+
 def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
-    """Rows of a table file with their 1-based line (or worksheet row) numbers."""
+    """Rows of a table file (of a workbook's first sheet, or ``sheet``) with their 1-based line (or
+    worksheet row) numbers."""
+    sheets = read_sheets(path, encoding, sheet)
+    try:
+        first = next(sheets, None)
+        if first is not None:
+            yield from first.rows
+    finally:
+        sheets.close()
+
+
+def read_sheets(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[Sheet]:
+    """The sheets of a table file, in order: a text table's one, a workbook's worksheets, or only ``sheet``
+    (an error naming the sheets there are if there is none of that name). Close it when done."""
     name = str(path)
     if _BAD_NAME.search(path.name):
         raise TableError(name, "has a file name that is not UTF-8 text or holds control characters; rename the file")
@@ -64,15 +114,88 @@ def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None)
         raise TableError(name, f"cannot be read ({exc.strerror or exc})") from None
     if not data.strip():
         raise TableError(name, "is empty")
-    if data[:4] == b"PK\x03\x04" or path.suffix.lower() in XLSX_SUFFIXES:
-        from .workbook import xlsx_rows  # imported here: it imports openpyxl, which only workbooks need
+    kind = _kind(name, path, data)
+    # each reader imported here: openpyxl and calamine are only needed for workbooks
+    if kind == ".xlsx":
+        from .workbook import xlsx_sheets
 
-        yield from xlsx_rows(name, data, sheet)
-        return
-    if path.suffix.lower() == ".xls":
-        raise TableError(name, "is an old .xls workbook; save it as .xlsx or CSV")
-    text = decode(name, data, encoding)
-    yield from _text_rows(name, text, _delimiter(path, text))
+        yield from xlsx_sheets(name, data, sheet)
+    elif kind == ".xls":
+        from .xls import xls_sheets
+
+        yield from xls_sheets(name, data, sheet)
+    elif kind == ".ods":
+        from .ods import ods_sheets
+
+        yield from ods_sheets(name, data, sheet)
+    else:
+        text = decode(name, data, encoding)
+        yield Sheet(None, _text_rows(name, text, _delimiter(path, text)))
+
+
+#: What each kind of file is called in messages.
+_KINDS = {".xlsx": "an .xlsx workbook", ".xls": "an .xls workbook (or a password-protected .xlsx)",
+          ".ods": "an .ods workbook"}
+
+
+def _kind(name: str, path: Path, data: bytes) -> str:
+    """What the file is: ".xlsx", ".xls" or ".ods" by its first bytes, else "text". A workbook suffix must
+    agree: a file that is some other kind of workbook, or text, named as one is refused saying what it is."""
+    suffix = path.suffix.lower()
+    named = next((kind for kind, suffixes in _SUFFIXES.items() if suffix in suffixes), None)
+    if data[:4] == ZIP_MAGIC:
+        kind = _zip_kind(data)
+        if kind is None:  # a damaged zip, or a zip of neither kind: the reader it is named for says why
+            return named or ".xlsx"
+    elif data[:8] == OLE2_MAGIC:
+        kind = ".xls"
+    elif named is not None and _looks_text(data):
+        raise TableError(name, f"is not a readable {named} workbook: it is a text file (a CSV, TSV or web page "
+                         f"named {suffix}?); save it as {named} or CSV, or rename it")
+    else:  # text, or a workbook's name on something else: its reader names the damage
+        return named or "text"
+    if named is not None and kind != named:
+        fix = f"rename it to {kind}" if kind != ".xls" else "rename it to .xls, or save it without a password"
+        raise TableError(name, f"is not a readable {named} workbook: it is {_KINDS[kind]} named {suffix}; {fix}")
+    return kind
+
+
+_SUFFIXES = {".xlsx": XLSX_SUFFIXES, ".xls": XLS_SUFFIXES, ".ods": ODS_SUFFIXES}
+
+
+def _zip_kind(data: bytes) -> str | None:
+    """".ods" for a zip whose ``mimetype`` part says so, ".xlsx" for one with a ``[Content_Types].xml``,
+    else None (a damaged zip, or some other)."""
+    start = 30 + len(b"mimetype")
+    if data[30:start] == b"mimetype" and data[start:start + len(ODS_MIMETYPE)] == ODS_MIMETYPE:
+        return ".ods"  # first and uncompressed, as OpenDocument puts it: a damaged .ods is still known
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # reads the central directory only
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size < 100 and archive.read(info).strip() == ODS_MIMETYPE:
+                    return ".ods"
+            return ".xlsx" if "[Content_Types].xml" in names else None
+    except Exception:  # noqa: BLE001 - a damaged zip (BadZipFile, zlib.error …): not recognisably either
+        return None
+
+
+def _looks_text(data: bytes) -> bool:
+    """Whether bytes read as text (a CSV, TSV or HTML file): no NUL, and UTF-8, UTF-16 or CP932."""
+    head = data[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "cp932"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:  # cut in the middle of a character
+                return True
+    return False
 
 
 _NOT_A_FILE = "is not a regular file (a device, pipe or socket); save the table as a file"
@@ -108,7 +231,7 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> str:
         except UnicodeDecodeError:
             raise TableError(name, "has a UTF-16 mark but is not valid UTF-16") from None
     if b"\x00" in data:
-        raise TableError(name, "looks binary (NUL bytes), not a TSV, CSV or XLSX table")
+        raise TableError(name, "looks binary (NUL bytes), not a TSV, CSV, XLSX, XLS or ODS table")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

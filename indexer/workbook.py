@@ -8,12 +8,20 @@ sees it: the whole may unpack to ``MAX_XLSX_UNPACKED_BYTES``, the shared strings
 XML part that is not a worksheet to ``MAX_XLSX_PART_BYTES``. Parts are found as
 openpyxl finds them, with its own code: the manifest ``[Content_Types].xml`` names
 the workbook part and the shared strings, the workbook's relationships its sheets.
+
+An .xlsx is read by openpyxl, not calamine (which reads the .xls: the measurements and the
+reasons are in ``xls.py``): calamine gives a cell's value without its number format, so 1
+formatted ``0%`` would read 「1」, not 「100%」, and holds a sheet whole as the rectangle its cells
+span (a 4.8 KB .xlsx with cells at A1 and IV65536 took it 520 MB), where openpyxl streams it.
+``cell_text`` is shared by every workbook reader.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 
@@ -33,7 +41,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import fromstring
 
 from .models import TableError
-from .sources import MAX_FILE_BYTES, MAX_ROWS, RawRow, checked_cells
+from .sources import MAX_FILE_BYTES, MAX_ROWS, RawRow, Sheet, checked_cells, missing_sheet
 
 #: A workbook's parts, unpacked, may not exceed this in all (a small .xlsx can unpack to gigabytes).
 MAX_XLSX_UNPACKED_BYTES = 4 * MAX_FILE_BYTES
@@ -106,8 +114,8 @@ def check_parts(name: str, data: bytes) -> None:
                 raise TableError(name, _too_big(info.filename, info.file_size))
 
 
-def xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
-    """The rows of a workbook's first sheet (or ``sheet``), each cell as the sheet shows it."""
+def xlsx_sheets(name: str, data: bytes, sheet: str | None) -> Iterator[Sheet]:
+    """The worksheets of a workbook in order (or only ``sheet``), each cell as the sheet shows it."""
     # A damaged workbook fails in zipfile, zlib, the XML parser or openpyxl, each with its own
     # exceptions (BadZipFile, zlib.error, NotImplementedError, KeyError, SyntaxError …): any of
     # them means the workbook cannot be read, and is reported as such.
@@ -117,41 +125,54 @@ def xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[RawRow]:
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - see above
-        raise TableError(name, f"is not a readable .xlsx workbook ({_reason(exc)})") from None
-    n = 0
+        raise TableError(name, f"is not a readable .xlsx workbook ({reason(exc)})") from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise TableError(name, f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
-        ws = book[sheet] if sheet else book.worksheets[0]
-        for n, cells in enumerate(ws.iter_rows(), start=1):
-            if n > MAX_ROWS:
-                raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
-            texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
-            yield RawRow(n, checked_cells(name, n, texts))
-    except TableError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read
-        raise TableError(name, f"is not a readable .xlsx workbook ({_reason(exc)})", n + 1) from None
+            raise TableError(name, missing_sheet(sheet, book.sheetnames))
+        for ws in [book[sheet]] if sheet else book.worksheets:
+            yield Sheet(ws.title, _xlsx_rows(name, ws))
     finally:
         book.close()
 
 
-def _reason(exc: Exception) -> str:
+def _xlsx_rows(name: str, ws) -> Iterator[RawRow]:
+    n = 0
+    try:
+        for n, cells in enumerate(ws.iter_rows(), start=1):
+            if n > MAX_ROWS:
+                raise TableError(name, f"has more than {MAX_ROWS:,} rows", n)
+            texts = [cell_text(c.value, is_percent_format(getattr(c, "number_format", None))) for c in cells]
+            yield RawRow(n, checked_cells(name, n, texts))
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read
+        raise TableError(name, f"is not a readable .xlsx workbook ({reason(exc)})", n + 1) from None
+
+
+def reason(exc: BaseException) -> str:
     """An exception as one short line."""
     text = " ".join(str(exc).split())[:200]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _cell_text(value: object, number_format: str | None = None) -> str:
+#: What a number format shows literally: quoted text, an escaped character, [colour] or [$-411], padding.
+_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].')
+
+
+@functools.lru_cache(maxsize=256)
+def is_percent_format(number_format: str | None) -> bool:
+    """Whether a number format shows a number as a percentage (``0%``, ``0.0%``), not a literal ``"%"``."""
+    return bool(number_format) and "%" in _LITERAL.sub("", number_format)
+
+
+def cell_text(value: object, percent: bool = False) -> str:
     """A cell as the sheet shows it: 1 formatted ``0%`` is 「100%」, as in a CSV saved by Excel."""
     if value is None:
         return ""
-    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (number_format or ""):
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
         return f"{round(value * 100, 10):g}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime.datetime) and value.time() == datetime.time():
         return value.date().isoformat()
     return str(value)
-
-

@@ -83,7 +83,8 @@ BAD = [
     ("binary file", put("k.csv", bytes(range(256))), "k.csv: looks binary"),
     ("no header", put("k.csv", "番号,内容\n1,説明\n".encode()), "k.csv: no recognizable header row"),
     ("broken workbook", put("k.xlsx", b"PK\x03\x04..."), "k.xlsx: is not a readable .xlsx workbook"),
-    ("no tables", put("memo.md", b"", give_folder=True), ": no table files (.tsv, .csv, .xlsx) in this folder"),
+    ("no tables", put("memo.md", b"", give_folder=True),
+     ": no table files (.tsv, .csv, .xlsx, .xls, .ods) in this folder"),
     ("a second report of another plan", two_ids, "koganei_r3.tsv: matches only"),
     ("bad config", put("plansearch.toml", b"[datasets", give_folder=True), "plansearch.toml: not valid TOML"),
 ]

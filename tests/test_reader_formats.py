@@ -1,19 +1,22 @@
 """The bundled table saved the ways an office saves a table gives the same records.
 
-Each conversion is written by the test from the bundled TSV's cells, so the
-expected records are the bundled ones: only the file name may differ (and the
-line numbers, where a workbook gets a title row).
+Each conversion is written by the test from the bundled TSV's cells (the .xls and
+.ods by tests/data/workbooks/make_workbooks.py, once), so the expected records are the
+bundled ones: only the file name may differ (and the line numbers, where a
+workbook gets a title row).
 """
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import openpyxl
 import pytest
 from table_tools import csv_text, padded, record_dicts, save_xlsx, to_tsv, tsv_rows, unaccounted, without_file
 
 from indexer import TableError, read_paths, read_table
+from indexer.sources import read_rows
 
 TITLE = "小金井市自殺総合対策計画 令和2・3年度 進捗状況"
 
@@ -156,3 +159,129 @@ def test_encoding_from_config(bundled, bundled_rows, tmp_path):
         read_paths([tmp_path])
     (tmp_path / "plansearch.toml").write_text('[datasets.koganei]\nfile = "koganei.tsv"\nencoding = "cp932"\n')
     assert without_file(read_paths([tmp_path])[0]) == without_file(bundled)
+
+
+# -- workbooks: .xls and .ods with a cover sheet, sheets chosen by config or by their header ----------------------
+
+DATA = Path(__file__).resolve().parent / "data" / "workbooks"
+#: made by data/workbooks/make_workbooks.py: a cover sheet 表紙, then 進捗状況 with the title in B2 and bundled
+#: line L in row L + 2 from column B on, each 「100%」 the number 1 formatted 0%
+WORKBOOKS = ["koganei_workbook.xls", "koganei_workbook.ods"]
+COVER_SKIPPED = "skipped the sheet 「表紙」 before 「進捗状況」: no header row in it"
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
+def test_a_workbook_with_a_cover_sheet_and_a_title_reads_the_same(bundled, bundled_rows, name):
+    ds = read_table(DATA / name)
+    drop = ("source", "municipality")
+    assert record_dicts(ds, drop) == record_dicts(bundled, drop)
+    assert [m.source.line for m in ds.measures] == [m.source.line + 2 for m in bundled.measures]  # the sheet's rows
+    assert (ds.preamble, ds.municipality, ds.name) == ((TITLE,), "小金井市", "自殺総合対策計画")
+    assert (ds.warnings[0].line, ds.warnings[0].message) == (1, COVER_SKIPPED)
+    assert [w.line for w in ds.warnings if "title cell" in w.message] == [1]
+    blank = [w.line + 2 for w in bundled.warnings if "blank line" in w.message]
+    assert blank[:2] == [3, 4] and [w.line for w in ds.warnings if "blank line" in w.message] == [1, *blank]
+    assert {w.line - 2 for w in ds.warnings if w.line > 2} == {w.line for w in bundled.warnings}
+    # column numbers are the sheet's own: the table starts in column B, so 再掲 is column 7 (G), not 6
+    assert any("inserted an empty 「再掲」 (column 7) cell" in w.message for w in ds.warnings)
+    assert unaccounted(ds, [[TITLE], *bundled_rows]) == {}
+    assert sum(r.entry.achievement == "100%" for r in ds.records()) == 18
+
+
+def test_the_workbook_fixtures_hold_percentages_as_numbers():
+    """The fixtures test what they are meant to: 「100%」 is the number 1 shown as a percentage, not text."""
+    import io
+    import zipfile
+
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(DATA / "koganei_workbook.xls"))
+    cells = [c for row in book.get_sheet_by_name("進捗状況").to_python() for c in row]
+    assert cells.count(1) == 18 and "100%" not in cells
+    content = zipfile.ZipFile(io.BytesIO((DATA / "koganei_workbook.ods").read_bytes())).read("content.xml")
+    assert content.count(b'office:value-type="percentage" office:value="1"') == 18
+
+
+def test_an_xlsx_with_a_cover_sheet_is_read_without_naming_the_sheet(bundled, bundled_rows, tmp_path):
+    ds = read_table(save_xlsx(tmp_path / "koganei.xlsx", bundled_rows, sheet="進捗状況"))
+    assert without_file(ds) == without_file(bundled)
+    assert (ds.warnings[0].line, ds.warnings[0].message) == (1, COVER_SKIPPED)
+    assert {w.line for w in ds.warnings[1:]} == {w.line for w in bundled.warnings}
+
+
+def test_an_empty_sheet_and_a_table_of_contents_before_the_data_are_skipped(bundled, bundled_rows, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "目次"
+    book.active.append(["1. 進捗状況"])
+    book.active.append(["2. 注意事項: 実施内容は担当課の報告による"])
+    book.create_sheet("空")
+    data = book.create_sheet("進捗状況")
+    for row in bundled_rows:
+        data.append(row)
+    book.save(tmp_path / "koganei.xlsx")
+    ds = read_table(tmp_path / "koganei.xlsx")
+    assert record_dicts(ds) == record_dicts(bundled)
+    assert [w.message for w in ds.warnings[:2]] == [
+        "skipped the sheet 「目次」 before 「進捗状況」: no header row in it",
+        "skipped the sheet 「空」 before 「進捗状況」: it is empty"]
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
+def test_the_sheet_named_in_config_wins(bundled, tmp_path, name):
+    suffix = Path(name).suffix
+    (tmp_path / f"report{suffix}").write_bytes((DATA / name).read_bytes())
+    toml = tmp_path / "plansearch.toml"
+    toml.write_text(f'[datasets.koganei]\nfile = "report{suffix}"\nsheet = "進捗状況"\n', encoding="utf-8")
+    [ds] = read_paths([tmp_path])
+    drop = ("source", "municipality")  # its title row names 小金井市
+    assert record_dicts(ds, drop) == record_dicts(bundled, drop)
+    assert COVER_SKIPPED not in [w.message for w in ds.warnings]  # not looked at: named
+    toml.write_text(f'[datasets.koganei]\nfile = "report{suffix}"\nsheet = "表紙"\n', encoding="utf-8")
+    with pytest.raises(TableError, match=r"report\.(xls|ods): no recognizable header row \(expected columns"):
+        read_paths([tmp_path])  # the sheet named is read, even a cover
+    toml.write_text(f'[datasets.koganei]\nfile = "report{suffix}"\nsheet = "進捗"\n', encoding="utf-8")
+    with pytest.raises(TableError) as caught:
+        read_paths([tmp_path])
+    assert str(caught.value) == f"{tmp_path / f'report{suffix}'}: has no sheet '進捗' (sheets: 表紙, 進捗状況)"
+
+
+def test_a_workbook_with_no_header_in_any_sheet_names_its_sheets(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "表紙"
+    book.active.append(["小金井市自殺総合対策計画"])
+    book.create_sheet("注意事項").append(["数値は速報値です"])
+    book.create_sheet("Sheet3")
+    book.save(tmp_path / "report.xlsx")
+    with pytest.raises(TableError) as caught:
+        read_table(tmp_path / "report.xlsx")
+    assert str(caught.value) == (
+        f"{tmp_path / 'report.xlsx'}: none of its sheets (表紙, 注意事項, Sheet3) has a recognizable header row "
+        "(expected columns such as 実施内容, 担当課, 令和N年度実施状況); add the names to [header_aliases] in "
+        "plansearch.toml")
+
+
+def test_a_folder_of_xls_and_ods_tables_is_read(bundled, tmp_path):
+    for name, slug in (("koganei_workbook.xls", "old"), ("koganei_workbook.ods", "libre")):
+        (tmp_path / f"{slug}_{name}").write_bytes((DATA / name).read_bytes())
+    datasets = read_paths([tmp_path])
+    assert [ds.slug for ds in datasets] == ["libre", "old"]
+    slugless = ("source", "measure_id", "dataset", "municipality")
+    assert all(record_dicts(ds, slugless) == record_dicts(bundled, slugless) for ds in datasets)
+
+
+#: (cell as typed, whether its format shows a percentage, what it reads as), in an .xls made here
+XLS_CELLS = [(1.0, True, "100%"), (0.855, True, "85.5%"), (43.0, False, "43"), (1.5, False, "1.5"),
+             ("実施", True, "実施"), (12345678901234.0, False, "12345678901234")]
+
+
+def test_xls_cells_read_as_shown(tmp_path):
+    """As from an .xlsx: a number formatted 0% as a percentage (calamine gives only the number: the format
+    comes from the workbook's own records), a whole number without 「.0」; the sheet's own rows and columns."""
+    from table_tools import XLS_PERCENT_XF, xls_bytes, xls_cell
+
+    records = [xls_cell(2 + r, 3, value, XLS_PERCENT_XF if percent else 15)
+               for r, (value, percent, _) in enumerate(XLS_CELLS)]
+    path = tmp_path / "cells.xls"
+    path.write_bytes(xls_bytes({"Sheet1": records}))
+    rows = [(r.line, r.cells) for r in read_rows(path)]
+    assert rows == [(1, []), (2, []), *((n, ["", "", "", shown]) for n, (*_, shown) in enumerate(XLS_CELLS, 3))]
