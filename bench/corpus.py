@@ -9,8 +9,12 @@ that started late or ended early do), then writes one TSV table per municipality
 alphanumerics or half-width katakana; titles, items, policies, departments and sections come from the
 real table, titles perturbed (prefixed, suffixed or spliced) so that they are not all identical.
 
-Corpora are cached in ``bench/cache/corpus-<N>/``; ``manifest.json`` is written last and the folder is
-reused only when the manifest matches (N, seed, generator version, source table, file count).
+With ``layout="year"`` each municipality's table is written as one table per fiscal year, as cities publish
+their yearly reports (``m0001_2019.tsv``, ``m0001_2020.tsv`` …, a measure only in the years it reports), which
+the reader merges back into one dataset per municipality.
+
+Corpora are cached in ``bench/cache/corpus-<N>/`` (``corpus-<N>-year/``); ``manifest.json`` is written last and
+the folder is reused only when the manifest matches (N, seed, generator version, source table, file count).
 
     python -m bench.corpus --records 10000           # prints the folder
     python -m bench.corpus --records 100000 --verify # also reads it back with indexer.read_paths
@@ -79,6 +83,9 @@ class CityPlan:
     @property
     def file_name(self) -> str:
         return f"{self.slug}_jisatsu_taisaku.tsv"
+
+    def year_file_name(self, year: int) -> str:
+        return f"m{self.index:04d}_{year}.tsv"
 
     @property
     def records(self) -> int:
@@ -241,18 +248,37 @@ def _split(total: int, parts: int, rng: Random) -> list[int]:
 _POOL: Pool | None = None
 
 
-def _write_cities(folder: str, plans: list[CityPlan], seed: int) -> int:
+def _write_cities(folder: str, plans: list[CityPlan], seed: int, layout: str = "city") -> int:
     """Write the tables of ``plans`` (run in a worker process); returns the bytes written."""
     global _POOL
     if _POOL is None:
         _POOL = load_pool(SOURCE_TABLE)
     written = 0
     for plan in plans:
-        path = Path(folder) / plan.file_name
-        with path.open("w", encoding="utf-8", newline="") as f:
-            csv.writer(f, delimiter="\t", lineterminator="\n").writerows(_CityWriter(plan, _POOL, seed).rows())
-        written += path.stat().st_size
+        rows = _CityWriter(plan, _POOL, seed).rows()
+        tables = [(plan.file_name, rows)] if layout == "city" else [
+            (plan.year_file_name(year), _year_rows(rows, j)) for j, year in enumerate(plan.years)]
+        for name, table in tables:
+            path = Path(folder) / name
+            with path.open("w", encoding="utf-8", newline="") as f:
+                csv.writer(f, delimiter="\t", lineterminator="\n").writerows(table)
+            written += path.stat().st_size
     return written
+
+
+def _year_rows(rows: list[list[str]], j: int) -> list[list[str]]:
+    """A municipality's table cut to its ``j``-th fiscal year: the measure columns and that year's four, without
+    the measures that do not report that year."""
+    static = len(STATIC_HEADER)
+    keep = [*range(static), *range(static + 4 * j, static + 4 * j + 4)]
+    out = []
+    for n, row in enumerate(rows):
+        cut = [row[c] for c in keep]
+        is_measure = n > 2 and any(row[1:static])
+        if is_measure and not any(cut[static:]):
+            continue
+        out.append(cut)
+    return out
 
 
 def _source_digest() -> str:
@@ -271,8 +297,8 @@ class Manifest:
     seconds: float
 
 
-def corpus_dir(records: int, cache_dir: Path = CACHE_DIR) -> Path:
-    return cache_dir / f"corpus-{records}"
+def corpus_dir(records: int, cache_dir: Path = CACHE_DIR, layout: str = "city") -> Path:
+    return cache_dir / (f"corpus-{records}" if layout == "city" else f"corpus-{records}-{layout}")
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -290,9 +316,12 @@ def is_complete(folder: Path, records: int, seed: int) -> bool:
 
 
 def ensure_corpus(records: int, seed: int = DEFAULT_SEED, cache_dir: Path = CACHE_DIR, force: bool = False,
-                  workers: int | None = None) -> Path:
-    """The folder of the corpus of ``records`` records, generated unless a complete one is cached."""
-    folder = corpus_dir(records, cache_dir)
+                  workers: int | None = None, layout: str = "city") -> Path:
+    """The folder of the corpus of ``records`` records, generated unless a complete one is cached; ``layout`` is
+    ``city`` (a table per municipality) or ``year`` (a table per municipality and fiscal year)."""
+    if layout not in ("city", "year"):
+        raise ValueError(f"unknown layout {layout!r}")
+    folder = corpus_dir(records, cache_dir, layout)
     if not force and is_complete(folder, records, seed):
         return folder
     started = time.perf_counter()
@@ -303,12 +332,14 @@ def ensure_corpus(records: int, seed: int = DEFAULT_SEED, cache_dir: Path = CACH
     workers = workers or min(os.cpu_count() or 1, 8)
     chunks = [plans[i::workers] for i in range(workers)] if len(plans) >= 8 and workers > 1 else [plans]
     if len(chunks) == 1:
-        written = _write_cities(str(tmp), plans, seed)
+        written = _write_cities(str(tmp), plans, seed, layout)
     else:
         with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-            written = sum(pool.map(_write_cities, [str(tmp)] * len(chunks), chunks, [seed] * len(chunks)))
+            written = sum(pool.map(_write_cities, [str(tmp)] * len(chunks), chunks, [seed] * len(chunks),
+                                   [layout] * len(chunks)))
+    files = len(plans) if layout == "city" else sum(len(p.years) for p in plans)
     manifest = Manifest(records=records, seed=seed, version=GENERATOR_VERSION, source=_source_digest(),
-                        files=len(plans), measures=sum(len(p.spans) for p in plans), bytes=written,
+                        files=files, measures=sum(len(p.spans) for p in plans), bytes=written,
                         seconds=round(time.perf_counter() - started, 3))
     (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1) + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
@@ -330,11 +361,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     parser.add_argument("--force", action="store_true", help="regenerate even if a complete corpus is cached")
     parser.add_argument("--workers", type=int, help="processes writing tables (default: CPUs, at most 8)")
+    parser.add_argument("--layout", choices=("city", "year"), default="city",
+                        help="a table per municipality (city) or per municipality and fiscal year (year)")
     parser.add_argument("--verify", action="store_true",
                         help="read the corpus back with indexer.read_paths and check the record count")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    folder = ensure_corpus(args.records, args.seed, args.cache_dir, args.force, args.workers)
+    folder = ensure_corpus(args.records, args.seed, args.cache_dir, args.force, args.workers, args.layout)
     print(f"corpus ready in {time.perf_counter() - started:.2f}s: {read_manifest(folder)}", file=sys.stderr)
     if args.verify:
         records, seconds = read_corpus(folder)

@@ -119,9 +119,10 @@ def _latency(samples: dict[str, list[float]]) -> dict[str, float]:
             "p99_ms": round(percentile(every, 99), 2), "max_ms": round(max(every), 2), "samples": len(every)}
 
 
-def run_size(records: int, reps: int, http: bool, http_seconds: int, peer: bool, workers: int = 1) -> dict[str, Any]:
-    corpus = ensure_corpus(records)
-    index_dir = CACHE_DIR / f"index-{records}"
+def run_size(records: int, reps: int, http: bool, http_seconds: int, peer: bool, workers: int = 1,
+             layout: str = "city") -> dict[str, Any]:
+    corpus = ensure_corpus(records, layout=layout)
+    index_dir = CACHE_DIR / f"index-{records}-{layout}"
     shutil.rmtree(index_dir, ignore_errors=True)
     print(f"[{records}] building the index of {corpus}", file=sys.stderr)
     build = _python(BUILD, str(corpus), str(index_dir))
@@ -136,7 +137,7 @@ def run_size(records: int, reps: int, http: bool, http_seconds: int, peer: bool,
                  for q, v in search["samples"].items()}
     cold = [_python(COLD, str(index_dir), "相談") for _ in range(3)]
     out: dict[str, Any] = {
-        "records": records, "build": build,
+        "records": records, "layout": layout, "tables": sum(1 for _ in corpus.glob("*.tsv")), "build": build,
         "search": {**warm, "first_pass": cold_pass, "peak_rss_mb": round(search["peak_rss_mb"], 1)},
         "cold_start": {"total_s": round(min(c["total_s"] for c in cold), 3),
                        "open_s": round(min(c["open_s"] for c in cold), 3),
@@ -180,13 +181,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-seconds", type=int, default=10, help="seconds per concurrency level")
     parser.add_argument("--workers", type=int, default=1, help="server processes for the HTTP load (default 1)")
     parser.add_argument("--no-peer", action="store_true", help="skip the SQLite FTS5 peer")
+    parser.add_argument("--layout", choices=("city", "year"), default="city",
+                        help="the corpus as a table per municipality (city) or per municipality and year (year)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for n in args.records:
         result = {"machine": machine(), **run_size(n, args.reps, args.http, args.http_seconds, not args.no_peer,
-                                                    args.workers)}
-        path = args.out / f"{n}.json"
+                                                    args.workers, args.layout)}
+        path = args.out / (f"{n}.json" if args.layout == "city" else f"{n}-{args.layout}.json")
         path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(json.dumps({k: result[k] for k in result if k != "per_query"}, ensure_ascii=False))
     return 0

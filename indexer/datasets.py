@@ -24,7 +24,8 @@ from .reader import read_table
 from .sources import FORMATS, table_files
 from .years import year_label
 
-#: Below this share of matched measures (of the smaller report), two tables are not reports of one plan.
+#: Below this share of matched measures (of the smaller report), and with other policies, two tables are not
+#: reports of one plan.
 MIN_MATCHED = 0.3
 #: Two titles under one number this alike (0–1) are one measure retitled.
 RETITLED_SIMILARITY = 0.5
@@ -129,7 +130,8 @@ class _Merged:
         older_file, newer_file = Path(self.newest.path).name, Path(newer.path).name
         matches, notes = _match(self.measures, newer.measures)
         smaller = min(len(self.measures), len(newer.measures))
-        if smaller >= 4 and len(matches) < MIN_MATCHED * smaller:
+        if smaller >= 4 and len(matches) < MIN_MATCHED * smaller and not _same_policies(self.measures,
+                                                                                      newer.measures):
             raise TableError(newer.path, f"matches only {len(matches)} of {smaller} measures of the other reports "
                              f"of dataset {newer.slug!r} ({older_file}); if it is another plan, give it its own "
                              "dataset id in plansearch.toml")
@@ -232,6 +234,13 @@ def _match(older: Sequence[Measure], newer: Sequence[Measure]) -> tuple[list[tup
         if new is not None and _alike(old.title, new.title):
             take(old, new, "retitled")
     return pairs, notes
+
+
+def _same_policies(older: Sequence[Measure], newer: Sequence[Measure]) -> bool:
+    """Whether two reports are of one plan by its structure: most policies of one are policies of the other (a
+    report whose measures mostly started or ended that year is still the same plan)."""
+    a, b = ({_title_key(m.policy) for m in ms if m.policy} for ms in (older, newer))
+    return bool(a and b) and len(a & b) >= 0.5 * min(len(a), len(b))
 
 
 def _alike(a: str, b: str) -> bool:

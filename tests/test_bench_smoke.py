@@ -13,7 +13,8 @@ from bench import corpus, reader, run
 def tiny_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(run, "CACHE_DIR", tmp_path)
     original = corpus.ensure_corpus
-    monkeypatch.setattr(run, "ensure_corpus", lambda n: original(n, cache_dir=tmp_path, workers=1))
+    monkeypatch.setattr(run, "ensure_corpus",
+                        lambda n, layout="city": original(n, cache_dir=tmp_path, workers=1, layout=layout))
     return tmp_path
 
 
@@ -27,6 +28,21 @@ def test_harness_measures_a_tiny_corpus(tiny_cache, tmp_path):
     assert result["per_query"]["相談"]["total"] > 0
     assert result["per_query"]["生活習慣病"]["total"] == 0
     assert result["cold_start"]["total_s"] > 0
+
+
+def test_the_per_year_layout_is_one_dataset_per_municipality(tiny_cache):
+    """The corpus as a table per municipality and year reads back as the same records, a dataset per town."""
+    from indexer import read_paths
+
+    by_city = read_paths([corpus.ensure_corpus(600, cache_dir=tiny_cache, workers=1)])
+    by_year = read_paths([corpus.ensure_corpus(600, cache_dir=tiny_cache, workers=1, layout="year")])
+    assert len(by_year) == len(by_city) and sum(len(ds.tables) for ds in by_year) > len(by_year)
+    assert sum(len(ds.records()) for ds in by_year) == 600
+    def years(ds) -> dict:
+        return {m.measure_id.split("/")[1]: [(e.year, e.status, e.achievement) for e in m.years] for m in ds.measures}
+
+    for a, b in zip(by_city, by_year, strict=True):
+        assert years(a) == years(b)
 
 
 def test_percentile():

@@ -67,11 +67,11 @@ def put(name: str, data: bytes | None = None, *, give_folder: bool = False):
 
 
 def two_ids(folder, bundled_path):
-    """Two tables under one dataset id whose measures do not match: another plan's report."""
+    """Two tables under one dataset id whose policies and measures do not match: another plan's report."""
     (folder / "koganei_r2.tsv").write_bytes(bundled_path.read_bytes())
     lines = bundled_path.read_text(encoding="utf-8").split("\n")
-    other = ["\t".join(c if i != 1 or n < 4 else f"{c[:2]}別の計画の事業{n}" for i, c in enumerate(line.split("\t")))
-             for n, line in enumerate(lines)]
+    other = ["\t".join(c if n < 3 or not c or (i != 1 and not c.startswith("重点施策")) else f"{c[:5]}別の計画の事業{n}"
+                       for i, c in enumerate(line.split("\t"))) for n, line in enumerate(lines)]
     (folder / "koganei_r3.tsv").write_text("\n".join(other), encoding="utf-8")
     return folder
 

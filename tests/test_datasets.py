@@ -263,3 +263,28 @@ def test_index_summarises_many_datasets(capsys, tmp_path, bundled_path):
     assert lines[0] == ("12 datasets from 12 tables: 300 measures, 216 warnings in 12 datasets "
                         "(plansearch inspect FOLDER lists them)")
     assert len(lines) == 2 and lines[1].startswith("indexed 600 records in ")
+
+
+# -- the layouts in every workbook format ---------------------------------------------------------------------------
+
+WORKBOOKS = Path(__file__).resolve().parent / "data" / "workbooks"
+#: (table of tests/data/cities, its workbook fixtures (a cover sheet, then the table), rows the sheet adds above)
+LAYOUT_WORKBOOKS = [("otsu_inochi_r4_r5.tsv", "otsu_workbook", 0), ("hei_keikaku_r5_r6.csv", "hei_workbook", 2)]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
+@pytest.mark.parametrize(("table", "workbook", "shift"), LAYOUT_WORKBOOKS)
+def test_layouts_read_the_same_from_every_workbook_format(table, workbook, shift, suffix):
+    text = read_table(CITIES / table)
+    book = read_table(WORKBOOKS / f"{workbook}{suffix}")
+    drop = ("source", "dataset", "measure_id")
+    assert record_dicts(book, drop) == record_dicts(text, drop)
+    assert [m.measure_id.split("/")[1] for m in book.measures] == [m.measure_id.split("/")[1] for m in text.measures]
+    assert [m.source.line for m in book.measures] == [m.source.line + shift for m in text.measures]
+    assert (book.municipality, book.name) == (text.municipality, text.name)
+    cover = f"skipped the sheet 「表紙」 before 「{book_sheet(workbook)}」: no header row in it"
+    assert book.warnings[0].message == cover
+
+
+def book_sheet(workbook: str) -> str:
+    return {"otsu_workbook": "令和5年度", "hei_workbook": "進捗"}[workbook]

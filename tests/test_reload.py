@@ -224,3 +224,29 @@ def test_a_build_killed_at_any_moment_leaves_the_live_index_and_no_mess(tmp_path
     assert main(["index", "--data", str(data), "--index-dir", str(index)]) == 0
     assert not list(index.glob(".build-*"))
     assert Engine(index).info.records == 12 * 50
+
+
+def test_each_table_of_a_multi_table_dataset_reloads_on_its_own(tmp_path, caplog):
+    """甲市's yearly reports: a broken new report is left out and a broken replaced one keeps its indexed copy;
+    the dataset is merged from its tables as they then are, with every year it had."""
+    cities = Path(__file__).resolve().parent / "data" / "cities"
+    data, index = tmp_path / "data", tmp_path / "index"
+    data.mkdir()
+    for name in ("kou_jisatsu_r3.tsv", "kou_jisatsu_r4.tsv"):
+        shutil.copy(cities / name, data)
+    ensure_index(data, index)
+    engine = Engine(index)
+    assert engine.info.records == 60  # 30 records a report: 31 measures, one only in each
+    (data / "kou_jisatsu_r5.tsv").write_text("no table here\n", encoding="utf-8")
+    assert check_once(data, index, engine) is True
+    engine.refresh()
+    assert engine.info.records == 60
+    assert any("kou_jisatsu_r5.tsv" in r.message and "is not indexed until it can be read" in r.message
+               for r in caplog.records)
+    (data / "kou_jisatsu_r4.tsv").write_bytes(b"\x00broken\x00")
+    _touch_later(data / "kou_jisatsu_r4.tsv")
+    assert check_once(data, index, engine) is True
+    engine.refresh()
+    assert engine.info.records == 60
+    assert [y.year for y in engine.measure("kou/2-1-2").years] == [2021, 2022]
+    assert any("still serving the previous version of dataset 'kou'" in r.message for r in caplog.records)
