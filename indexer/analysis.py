@@ -6,9 +6,10 @@ cut into morphemes (``morphemes``), particles, auxiliaries and punctuation are
 dropped (``is_stop``) and each remaining morpheme becomes its dictionary lemma
 folded to one key (``lemma_key``), so that spelling variants meet (子ども/こども/子供,
 取組/取り組み, 暮し/くらし). A key's position is its place among the keys kept, so a
-phrase sees the words, not the particles. ``gram_spans`` cuts the character
-bigrams of the folded text, the fallback that finds words the dictionary splits
-differently in the query and in the text (もくせい教室).
+phrase sees the words, not the particles. Each morpheme's folded written form
+and key can be collected too: the index keeps them, so that a query word the
+dictionary cuts differently from the text (ヤングケアラー) is matched by the ways
+the text's own words spell it (see ``search_app/lattice.py``).
 """
 
 from __future__ import annotations
@@ -95,33 +96,27 @@ class Token(NamedTuple):
     surface: str
 
 
-def analyse(text: str) -> list[Token]:
+def analyse(text: str, surfaces: set[tuple[str, str]] | None = None) -> list[Token]:
     """The index keys of ``text`` in order, with their source offsets: the one analysis of the indexer and
-    the query alike (a key's position is its place in the list)."""
+    the query alike (a key's position is its place in the list). Every morpheme's (folded written form, key) is
+    added to ``surfaces`` if given; a particle, an auxiliary or punctuation has the key ``""``."""
+    if not text:
+        return []
     norm = normalize(text)
     span = norm.span
-    return [Token(lemma_key(surface, lemma, pos1), *span(start, end), surface)
-            for surface, lemma, pos1, start, end in morphemes(norm) if not is_stop(surface, pos1)]
+    out = []
+    for surface, lemma, pos1, start, end in morphemes(norm):
+        if is_stop(surface, pos1):
+            if surfaces is not None:
+                surfaces.add((surface, ""))
+            continue
+        token = Token(lemma_key(surface, lemma, pos1), *span(start, end), surface)
+        out.append(token)
+        if surfaces is not None:
+            surfaces.add((surface, token.key))
+    return out
 
 
 def keys(text: str) -> list[str]:
     """The index keys of ``text``, in order (what a query word must match as a phrase)."""
     return [t.key for t in analyse(text)]
-
-
-_RUN = re.compile(r"[^\W_]+")
-
-
-def word_runs(text: str) -> Iterator[tuple[int, int]]:
-    """Spans of letters and digits (no spaces, punctuation or symbols)."""
-    for m in _RUN.finditer(text):
-        yield m.start(), m.end()
-
-
-def gram_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Overlapping two-character spans of each run of letters and digits (a lone character stands alone)."""
-    for start, end in word_runs(text):
-        if end - start < 2:
-            yield start, end
-        else:
-            yield from ((i, i + 2) for i in range(start, end - 1))

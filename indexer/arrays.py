@@ -1,14 +1,13 @@
-"""Per-document columns kept beside the Whoosh index as NumPy arrays: facet codes, measure codes, year, plan page,
-field lengths.
+"""Per-record columns kept beside the index as NumPy arrays: facet codes, measure codes, year, plan page, field
+lengths.
 
-Facet counts, filters, sorting and BM25 length normalisation read these arrays
-instead of visiting documents one by one.
+Facet counts, filters, sorting, BM25 length normalisation and finding where a record's fields lie in its token
+stream read these arrays instead of visiting records one by one.
 """
 
 from __future__ import annotations
 
 import json
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,43 +20,40 @@ CODED = (*FACET_FIELDS, "measure_id")
 
 ARRAYS_FILE = "arrays.npz"
 VALUES_FILE = "facet_values.json"
-VOCAB_FILE = "vocab.txt"
 
 
 class ArrayBuilder:
-    """Collects one row per document, in document-number order."""
+    """Collects one row per record, in document-number order."""
 
     def __init__(self) -> None:
         self.values: dict[str, dict[str, int]] = {name: {} for name in CODED}
         self.codes: dict[str, list[int]] = {name: [] for name in CODED}
-        self.numbers: dict[str, list[int]] = {"plan_page": [], **{f"len_{f}": [] for f in SEARCH_FIELDS}}
-        self.vocab: dict[str, int] = {}
-        self.tokens: dict[str, array] = {f: array("I") for f in SEARCH_FIELDS}
+        self.plan_page: list[int] = []
+        self.lengths: list[np.ndarray] = []
 
-    def add(self, row: dict, keys: dict[str, list[str]] | None = None) -> None:
-        """One document's row; ``keys`` are its index keys per field, in order (for phrase checks)."""
-        vocab = self.vocab
-        for name, seq in (keys or {}).items():
-            self.tokens[name].extend([vocab.setdefault(k, len(vocab)) for k in seq])
+    def add(self, row: dict) -> None:
+        """One record's coded values (``CODED``) and ``plan_page``."""
         for name in CODED:
             table = self.values[name]
-            value = str(row[name])
-            self.codes[name].append(table.setdefault(value, len(table)))
-        for name, column in self.numbers.items():
-            column.append(int(row.get(name, 0)))
+            self.codes[name].append(table.setdefault(str(row[name]), len(table)))
+        self.plan_page.append(int(row["plan_page"]))
+
+    def add_lengths(self, lengths: np.ndarray) -> None:
+        """Records' field lengths in keys, one row per record (columns in ``SEARCH_FIELDS`` order)."""
+        self.lengths.append(lengths)
 
     def __len__(self) -> int:
-        return len(self.numbers["plan_page"])
+        return len(self.plan_page)
 
     def save(self, folder: Path) -> None:
         arrays = {f"fc_{k}": np.asarray(v, dtype=np.int32) for k, v in self.codes.items()}
-        arrays.update({k: np.asarray(v, dtype=np.int32) for k, v in self.numbers.items()})
-        arrays.update({f"tok_{k}": np.frombuffer(v, dtype=np.uint32) for k, v in self.tokens.items()})
+        arrays["plan_page"] = np.asarray(self.plan_page, dtype=np.int32)
+        arrays["lengths"] = (np.concatenate(self.lengths) if self.lengths
+                             else np.zeros((0, len(SEARCH_FIELDS)))).astype(np.uint32)
         with open(folder / ARRAYS_FILE, "wb") as fh:
             np.savez(fh, **arrays)
         values = {k: list(v) for k, v in self.values.items()}
         (folder / VALUES_FILE).write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
-        (folder / VOCAB_FILE).write_text("\n".join(self.vocab), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -69,13 +65,16 @@ class Columns:
     values: dict[str, list[str]]
     plan_page: np.ndarray
     year: np.ndarray
-    lengths: dict[str, np.ndarray]
-    avg_length: dict[str, float]
-    tokens: dict[str, np.ndarray]  # per field: every document's key ids, one after another
-    starts: dict[str, np.ndarray]  # per field: where each document's keys start in ``tokens`` (N + 1)
-    vocab: dict[str, int]
+    #: Keys per field of each record (N × fields).
+    lengths: np.ndarray
+    #: Where each field starts in a record's token stream (N × fields): the fields one after another, a gap of
+    #: one position between them.
+    field_starts: np.ndarray
     #: Each coded column's value → its code.
     code_index: dict[str, dict[str, int]]
+    #: The facets' codes side by side (N × facets, ``FACET_FIELDS`` order), and each facet's counts over all records.
+    facet_codes: np.ndarray
+    facet_totals: tuple[np.ndarray, ...]
 
     @classmethod
     def load(cls, folder: Path) -> Columns:
@@ -85,31 +84,29 @@ class Columns:
         codes = {k: arrays[f"fc_{k}"] for k in CODED}
         year_values = np.asarray([int(v) for v in values["year"]] or [0], dtype=np.int32)
         year = year_values[codes["year"]] if len(codes["year"]) else np.zeros(0, dtype=np.int32)
-        lengths = {f: arrays[f"len_{f}"].astype(np.float64) for f in SEARCH_FIELDS}
-        avg = {f: float(a.mean()) if len(a) and a.mean() > 0 else 1.0 for f, a in lengths.items()}
-        tokens = {f: arrays[f"tok_{f}"] for f in SEARCH_FIELDS}
-        starts = {f: np.concatenate(([0], np.cumsum(arrays[f"len_{f}"], dtype=np.int64))) for f in SEARCH_FIELDS}
-        text = (folder / VOCAB_FILE).read_text(encoding="utf-8")
-        vocab = {k: i for i, k in enumerate(text.split("\n"))} if text else {}
-        for a in (*codes.values(), year, *lengths.values(), *tokens.values(), *starts.values()):
+        lengths = arrays["lengths"].astype(np.int64)
+        field_starts = np.cumsum(lengths + 1, axis=1) - (lengths + 1)
+        facet_codes = (np.stack([codes[k] for k in FACET_FIELDS], axis=1) if len(lengths)
+                       else np.zeros((0, len(FACET_FIELDS)), dtype=np.int32))
+        totals = tuple(np.bincount(codes[k], minlength=len(values[k])) for k in FACET_FIELDS)
+        for a in (*codes.values(), year, lengths, field_starts, facet_codes, *totals):
             a.setflags(write=False)
         return cls(count=len(arrays["plan_page"]), codes=codes, values=values, plan_page=arrays["plan_page"],
-                   year=year, lengths=lengths, avg_length=avg, tokens=tokens, starts=starts, vocab=vocab,
-                   code_index={k: {v: i for i, v in enumerate(vs)} for k, vs in values.items()})
+                   year=year, lengths=lengths, field_starts=field_starts,
+                   code_index={k: {v: i for i, v in enumerate(vs)} for k, vs in values.items()},
+                   facet_codes=facet_codes, facet_totals=totals)
 
-    def runs(self, field: str, keys: tuple[str, ...]) -> np.ndarray:
-        """Documents whose ``field`` has ``keys`` one right after another (sorted document numbers)."""
-        ids = [self.vocab.get(k) for k in keys]
-        if any(i is None for i in ids):
-            return np.zeros(0, dtype=np.int32)
-        tokens, starts = self.tokens[field], self.starts[field]
-        at = np.flatnonzero(tokens == ids[0])
-        for j, token in enumerate(ids[1:], start=1):
-            at = at[at + j < len(tokens)]
-            at = at[tokens[at + j] == token]
-        docs = np.searchsorted(starts, at, side="right") - 1
-        inside = at + len(ids) <= starts[docs + 1]
-        return np.unique(docs[inside]).astype(np.int32)
+    def facet_counts(self, docs: np.ndarray) -> list[np.ndarray]:
+        """Per facet (``FACET_FIELDS`` order), the records of ``docs`` (ascending, distinct) for each value; when
+        they are most of the index, counted as all records less the others."""
+        if len(docs) > self.count // 2:
+            rest = np.ones(self.count, dtype=bool)
+            rest[docs] = False
+            others = self.facet_codes[rest]
+            return [total - np.bincount(others[:, i], minlength=len(total))
+                    for i, total in enumerate(self.facet_totals)]
+        rows = self.facet_codes[docs]
+        return [np.bincount(rows[:, i], minlength=len(total)) for i, total in enumerate(self.facet_totals)]
 
     def code_of(self, column: str, value: str) -> int | None:
         return self.code_index[column].get(value)

@@ -29,8 +29,9 @@ LOCK = "build.lock"
 #: that a worker left behind by a killed build cannot keep the lock.
 HELD_LOCKS: set[int] = set()
 META = "meta.json"
-#: Changes whenever what a generation stores changes; a generation of another version is rebuilt.
-SCHEMA_VERSION = 7
+#: Changes whenever what a generation stores changes; a generation of another version is rebuilt. The stored
+#: records are written with ``marshal``, whose format is Python's: the version names the Python too.
+SCHEMA_VERSION = f"8/py{sys.version_info.major}.{sys.version_info.minor}"
 
 
 class IndexUnavailable(PlansearchError):
@@ -80,7 +81,7 @@ class IndexInfo:
     records: int
     datasets: tuple[DatasetInfo, ...]
     analyzer: str = ""
-    schema: int = 0
+    schema: str = ""
     #: (name, size, mtime_ns) of each table file the generation was built from.
     files: tuple[tuple, ...] = ()
 
@@ -121,7 +122,7 @@ def read_info(gen: Path) -> IndexInfo:
     return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
                      datasets=tuple(DatasetInfo.from_meta(d) for d in meta["datasets"]),
                      analyzer=meta.get("analyzer", ""),
-                     schema=meta.get("schema", 0), files=tuple(tuple(f) for f in meta.get("files", ())))
+                     schema=str(meta.get("schema", "")), files=tuple(tuple(f) for f in meta.get("files", ())))
 
 
 def live_info(root: Path) -> IndexInfo:

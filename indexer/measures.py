@@ -122,25 +122,34 @@ class _Measures:
             self.item = get("item")
             m = ITEM_NO.match(self.item) or TITLE_NO.match(self.item)
             self.item_no = as_int(m.group(1)) if m else self.item_no + 1
-        number, title = self._number(row.line, get("title"), get("number"))
+        number_cell = get("number")
+        number, title = self._number(row.line, get("title"), number_cell)
+        if number_cell and not NUMBER_PATH.fullmatch(unicodedata.normalize("NFKC", number_cell).strip()):
+            col = header.static["number"]
+            self.warn(row.line, f"column {col + 1} 「{header.names[col]}」 holds 「{number_cell[:40]}」, not a measure "
+                                f"number; its cells are {EXTRA}")
+            number_cell = ""  # kept with the measure's other cells (below)
         page_text = get("plan_page")
         page = FIRST_NUMBER.search(unicodedata.normalize("NFKC", page_text))
         if page_text and not page:
             self.warn(row.line, f"plan page 「{page_text}」 has no page number; kept as text")
         years = tuple(e for e in (self._year_entry(row.line, cells, g) for g in header.years) if not e.is_empty())
         extra = tuple(ExtraCell(self._extra_name(row.line, i), c) for i, c in enumerate(cells)
-                      if c and (i >= header.width or self.roles[i] == "extra"))
+                      if c and (i >= header.width or self.roles[i] == "extra"
+                                or (self.roles[i] == "number" and not number_cell)))
         self.unused.clear()
         return Measure(
             measure_id=self._id(row.line, number), dataset=self.slug, number=number, title=title,
             policy=self.policy, item=self.item, plan_page=int(page.group(1)) if page else None,
             plan_page_text=page_text, department=get("department"), section=get("section"),
             repost=get("repost"), source=Source(self.file, row.line), years=years, extra=extra,
+            number_text=number_cell,
         )
 
     def _extra_name(self, line: int, col: int) -> str:
         """The name an extra cell is shown under: its column's header, else its column's position."""
-        name = self.header.unknown.get(col)
+        name = self.header.unknown.get(col) or (
+            self.header.names[col] if col < self.header.width and self.roles[col] == "number" else "")
         if name:
             return name
         if col < self.header.width and col not in self.unnamed:  # past the width, each row is warned about
@@ -152,14 +161,12 @@ class _Measures:
     def _number(self, line: int, title_cell: str, number_cell: str = "") -> tuple[str, str]:
         """The measure's number and title: from a number column (「1-2-3」 is its whole place in the plan, 「3」 its
         number), from 「3 もくせい教室の設置」, or x1, x2 … by position in its item."""
-        m = TITLE_NO.match(title_cell)
-        title = title_cell[m.end():] if m else title_cell
         path = NUMBER_PATH.fullmatch(unicodedata.normalize("NFKC", number_cell).strip())
-        if path:
-            parts = [str(int(p)) for p in re.split(r"\D+", path.group()) if p]
-            return "-".join(parts), title
+        if path:  # the title is kept as written, a number of its own too
+            return "-".join(str(int(p)) for p in re.split(r"\D+", path.group()) if p), title_cell
+        m = TITLE_NO.match(title_cell)
         if m:
-            return str(as_int(m.group(1))), title
+            return str(as_int(m.group(1))), title_cell[m.end():]
         key = (self.policy_no, self.item_no)
         self.per_item[key] = self.per_item.get(key, 0) + 1
         number = f"x{self.per_item[key]}"

@@ -107,6 +107,8 @@ class Measure:
     extra: tuple[ExtraCell, ...] = ()
     #: The municipality of its dataset.
     municipality: str = ""
+    #: Its number column's cell, as written (「1-2-3」), when it gave the measure's number.
+    number_text: str = ""
 
     def records(self) -> tuple[Record, ...]:
         return tuple(Record(measure=self, entry=e) for e in self.years)

@@ -1,30 +1,26 @@
-"""The Whoosh schema and the documents written into it: one document per record (measure × fiscal year).
+"""What the index holds of a record (a measure in one fiscal year), and the Whoosh schema it lives in.
 
-Text is analysed once, at index time, into three kinds of terms, each stored in
-a plain keyword field so that Whoosh does no analysis of its own:
-
-* ``k_<field>``: the lemma keys of each field (子ども → 子供), with term frequencies (BM25F);
-* ``p_<field>``: adjacent key pairs (新型·コロナ, コロナ·ウイルス), so a word of several keys is
-  matched as a phrase (its pairs all present) without reading positions;
-* ``c_all``: the distinct character bigrams of the record's folded text, the fallback that finds
-  words the dictionary splits differently in the query and in the text.
-
-Each record is stored as a ``StoredRecord`` row, with its keys and their character
-offsets, so snippets are cut without running the tokenizer again.
+Each record's searchable texts (its fields and ``meta``: policy, item, department, section and the cells of
+columns the reader does not know) are analysed once, at index time, into lemma keys (子ども → 子供) with their
+positions and character offsets. The keys go into one Whoosh field, ``k``, whose posting lists
+(``postings.py``) say per record how much the key weighs, in which fields it occurs and where; the record itself
+(its ``StoredRecord`` row and each field's key offsets, for snippets) goes into the document store
+(``docstore.py``), its facet values and field lengths into NumPy arrays (``arrays.py``), and every morpheme's
+written form with its key into the surface list (``surfaces.py``) that query words are matched against.
 """
 
 from __future__ import annotations
 
 from array import array
+from dataclasses import dataclass
 
-from whoosh.fields import ID, KEYWORD, STORED, Schema
+from whoosh.fields import KEYWORD, Schema
 
 from .achievement import category, year_changes
-from .analysis import analyse, gram_spans
+from .analysis import Token, analyse
 from .models import MEASURE, READ_FIELDS, TEXT_FIELDS, YEAR, Measure, StoredRecord
-from .normalize import normalize
 
-#: Searchable texts: the record fields plus ``meta`` (policy, item, department, section).
+#: Searchable texts: the record fields plus ``meta`` (policy, item, department, section, extra cells).
 SEARCH_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, "meta")
 #: Keyword facets (index array name → API name).
 FACET_FIELDS: dict[str, str] = {
@@ -38,45 +34,12 @@ FACET_FIELDS: dict[str, str] = {
     "changed": "changed",
     "trend": "trend",
 }
-PAIR_SEP = "\x1f"
-CHAR_FIELD = "c_all"
-
-
-def key_field(name: str) -> str:
-    return f"k_{name}"
-
-
-def pair_field(name: str) -> str:
-    return f"p_{name}"
-
-
-def pair(a: str, b: str) -> str:
-    return f"{a}{PAIR_SEP}{b}"
+#: The Whoosh field of every key.
+KEY_FIELD = "k"
 
 
 def make_schema() -> Schema:
-    fields: dict[str, object] = {
-        "rid": ID(stored=True, unique=True),
-        "measure_id": ID(),
-        "doc": STORED(),
-        "tok": STORED(),
-        CHAR_FIELD: KEYWORD(scorable=True),
-    }
-    for name in SEARCH_FIELDS:
-        fields[key_field(name)] = KEYWORD(scorable=True)
-        fields[pair_field(name)] = KEYWORD(scorable=True)
-    return Schema(**fields)
-
-
-def analysed(text: str) -> tuple[list[str], bytes]:
-    """The index keys of ``text`` and their source offsets (start, end, start, end … as uint32 bytes)."""
-    tokens = analyse(text)
-    return [t.key for t in tokens], array("I", [x for t in tokens for x in (t.start, t.end)]).tobytes()
-
-
-def char_bigrams(text: str) -> set[str]:
-    folded = normalize(text).text
-    return {folded[s:e] for s, e in gram_spans(folded) if e - s == 2}
+    return Schema(**{KEY_FIELD: KEYWORD()})
 
 
 #: The measure fields searched together as ``meta``.
@@ -102,37 +65,26 @@ def stored_records(measure: Measure) -> list[StoredRecord]:
     return out
 
 
-def documents(measure: Measure) -> list[tuple[dict[str, list[str]], dict[str, object], dict]]:
-    """(terms per field, stored values, array row) for each year of a measure."""
-    fixed = {"title": measure.title, "meta": meta_text(measure)}
-    fixed_tok = {name: analysed(text) for name, text in fixed.items()}
-    fixed_grams = set().union(*(char_bigrams(t) for t in fixed.values()))
+@dataclass(frozen=True)
+class AnalysedRecord:
+    """A record and its searchable texts' keys, field by field (``SEARCH_FIELDS`` order)."""
+
+    record: StoredRecord
+    tokens: tuple[list[Token], ...]
+
+    def offsets(self) -> dict[str, bytes]:
+        """Each field's keys' (start, end) offsets as uint32 bytes: what snippets are cut from."""
+        return {name: array("I", [x for t in tokens for x in (t.start, t.end)]).tobytes()
+                for name, tokens in zip(SEARCH_FIELDS, self.tokens, strict=True) if tokens}
+
+
+def analysed_records(measure: Measure, surfaces: set[tuple[str, str]] | None = None) -> list[AnalysedRecord]:
+    """Each year of a measure, analysed (its title and meta once). Every morpheme's (written form, key) is added to
+    ``surfaces`` (a particle's key is ``""``)."""
+    fixed = {"title": analyse(measure.title, surfaces), "meta": analyse(meta_text(measure), surfaces)}
     out = []
     for record in stored_records(measure):
-        tok = dict(fixed_tok)
-        grams = set(fixed_grams)
-        for name in ("status", "evaluation", "achievement", "plan"):
-            text = getattr(record, name)
-            tok[name] = analysed(text) if text else ([], b"")
-            if text:
-                grams |= char_bigrams(text)
-        rid = f"{record.measure_id}@{record.year}"
-        stored = {"rid": rid, "doc": record.to_row(),
-                  "tok": {name: (" ".join(keys), offs) for name, (keys, offs) in tok.items()}}
-        terms: dict[str, list[str]] = {"rid": [rid], "measure_id": [record.measure_id], CHAR_FIELD: list(grams)}
-        row: dict[str, object] = {
-            "year": str(record.year), "dataset": record.dataset, "municipality": record.municipality,
-            "measure_id": record.measure_id,
-            "policy": record.policy,
-            "department": record.department, "section": record.section,
-            "achievement_category": record.achievement_category, "changed": record.changed, "trend": record.trend,
-            "plan_page": record.plan_page if record.plan_page is not None else -1,
-        }
-        for name, (keys, _) in tok.items():
-            if keys:
-                terms[key_field(name)] = keys
-                if len(keys) > 1:
-                    terms[pair_field(name)] = [pair(a, b) for a, b in zip(keys, keys[1:], strict=False)]
-            row[f"len_{name}"] = len(keys)
-        out.append((terms, stored, row))
+        tokens = tuple(fixed[name] if name in fixed else analyse(getattr(record, name), surfaces)
+                       for name in SEARCH_FIELDS)
+        out.append(AnalysedRecord(record, tokens))
     return out

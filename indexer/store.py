@@ -9,15 +9,13 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 
 from .analysis import ANALYZER_VERSION
-from .arrays import ArrayBuilder
 from .generations import (
     SCHEMA_VERSION,
     DatasetInfo,
@@ -31,25 +29,11 @@ from .generations import (
     write_meta,
 )
 from .models import Dataset, PlansearchError
-from .schema import SEARCH_FIELDS, key_field, make_schema
-from .writer import BulkWriter, analysed
+from .writer import Progress, write_generation
 
 log = logging.getLogger(__name__)
 
 SOURCES = "sources"
-
-
-class IndexCodec(W3Codec):
-    """Whoosh's codec with big uncompressed posting blocks (read whole at query time) and no per-block
-    length statistics (only Whoosh's own scorer used them, at a cost on every posting written)."""
-
-    length_stats = False
-
-    def __init__(self) -> None:
-        super().__init__(blocklimit=1024, compression=0)
-
-
-Progress = Callable[[int, int], None]
 
 
 def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | None = None,
@@ -89,28 +73,11 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
 
 
 def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
-    ix = whoosh_index.create_in(str(folder), make_schema())
-    writer = BulkWriter(ix, codec=IndexCodec(), compound=False)  # a compound file is copied into memory by every reader
-    arrays = ArrayBuilder()
-    measures = [m for ds in datasets for m in ds.measures]
-    total = sum(len(m.years) for m in measures)
-    try:
-        for terms, stored, row in analysed(measures):
-            writer.add_analysed(terms, stored)
-            arrays.add(row, {f: terms.get(key_field(f), []) for f in SEARCH_FIELDS})
-            if progress and len(arrays) % 500 == 0:
-                progress(len(arrays), total)
-        writer.commit(optimize=True)
-    except BaseException:
-        writer.cancel()
-        raise
-    if progress:
-        progress(len(arrays), total)
-    with ix.reader() as reader:  # document numbers must be the order the array rows were added in
-        if reader.doc_count_all() != len(arrays) or not reader.is_atomic():
-            raise PlansearchError(f"{folder}: index holds {reader.doc_count_all()} documents, expected {len(arrays)}")
-    arrays.save(folder)
-    return len(arrays)
+    records = write_generation([m for ds in datasets for m in ds.measures], folder, progress)
+    with whoosh_index.open_dir(str(folder), readonly=True).reader() as reader:
+        if reader.doc_count_all() != records:
+            raise PlansearchError(f"{folder}: index holds {reader.doc_count_all()} documents, expected {records}")
+    return records
 
 
 def _stamp(path: Path) -> list:

@@ -1,118 +1,284 @@
-"""Write analysed documents into a Whoosh segment in bulk, and analyse them on both cores.
+"""Write an index generation: analyse records on every core in runs, then merge the runs into one Whoosh segment.
 
-Whoosh's own writer sends every posting through a sorting pool as a Python
-tuple (several microseconds each, most of a build). Here each term's postings
-are collected in compact arrays and written into Whoosh's own posting blocks
-when the segment is committed; the files are ordinary Whoosh 2.7 segments.
+The records are cut into runs of consecutive measures (``RUN_RECORDS`` records at most). Each run is analysed in
+a worker process, which writes to the build folder, in key order, the run's postings (per key: records,
+occurrences per field, positions) and its part of the document store, and returns the run's per-record columns.
+The build process then merges the runs key by key into the final posting lists, with each key's BM25F weights
+computed from the whole generation's field lengths, and writes them into a Whoosh segment (its term table and
+postings file, ``postings.py`` for the format). Memory stays bounded by a run and by one key's postings, whatever
+the number of records.
 """
 
 from __future__ import annotations
 
 import ctypes
+import heapq
+import marshal
 import multiprocessing
 import os
 import signal
 import sys
 from array import array
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from whoosh.system import pack_uint
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.system import pack_ushort
 from whoosh.writing import SegmentWriter
 
+from .arrays import CODED, ArrayBuilder
+from .docstore import DocStoreWriter, join_parts
 from .generations import HELD_LOCKS
 from .models import Measure
-from .schema import documents
+from .postings import encode
+from .schema import KEY_FIELD, SEARCH_FIELDS, analysed_records
+from .surfaces import write_surfaces
 
-Analysed = tuple[dict[str, list[str]], dict[str, object], dict]  # (terms per field, stored values, array row)
+#: Most records in one run (what a worker holds in memory before writing it out).
+RUN_RECORDS = 40_000
+#: BM25F: field weights (title above evaluation and status, above plan, above metadata), k1 and b.
+FIELD_WEIGHTS: dict[str, float] = {
+    "title": 5.0, "evaluation": 2.0, "status": 2.0, "achievement": 1.5, "plan": 1.2, "meta": 0.5,
+}
+K1, B = 1.2, 0.75
+
+Progress = Callable[[int, int], None]
 
 
-class BulkWriter(SegmentWriter):
-    """A ``SegmentWriter`` fed analysed terms (see ``add_analysed``) instead of field values."""
+@dataclass
+class Run:
+    """What a worker made of a run: where its files are, and its records' columns."""
 
-    def __init__(self, ix, **kwargs) -> None:
-        super().__init__(ix, **kwargs)
-        self._postings: dict[str, dict[bytes, tuple[array, array]]] = {}
+    index: int
+    doc_base: int
+    count: int
+    postings: Path
+    docs: tuple[Path, np.ndarray, np.ndarray]  # (file, first document of each block, where each starts)
+    rows: list[tuple]  # per record: the coded columns (``CODED``), then the plan page
+    lengths: np.ndarray  # per record: keys per field
+    surfaces: set[tuple[str, str]]
 
-    def add_analysed(self, terms: dict[str, list[str]], stored: dict[str, object]) -> None:
-        self._check_state()
-        docnum = self.docnum
-        pdw = self.perdocwriter
-        schema = self.schema
-        pdw.start_doc(docnum)
-        for fieldname in sorted(terms):
-            values = terms[fieldname]
-            table = self._postings.setdefault(fieldname, {})
-            for term, n in Counter(values).items():
-                btext = term.encode("utf-8")
-                entry = table.get(btext)
-                if entry is None:
-                    entry = table[btext] = (array("I"), array("I"))
-                entry[0].append(docnum)
-                entry[1].append(n)
-            field = schema[fieldname]
-            pdw.add_field(fieldname, field, stored.get(fieldname), len(values) if field.scorable else 0)
-        for fieldname, value in stored.items():
-            if fieldname not in terms:
-                pdw.add_field(fieldname, schema[fieldname], value, 0)
-        pdw.finish_doc()
-        self.docnum += 1
+
+def write_generation(measures: Sequence[Measure], folder: Path, progress: Progress | None = None,
+                     workers: int | None = None) -> int:
+    """Write the index of ``measures`` into ``folder`` (a Whoosh index, the document store, the arrays and the
+    surfaces); returns the number of records."""
+    from whoosh import index as whoosh_index
+
+    from .schema import make_schema
+
+    total = sum(len(m.years) for m in measures)
+    tasks = _plan_runs(measures, folder / ".runs", workers)
+    (folder / ".runs").mkdir()
+    arrays = ArrayBuilder()
+    runs: list[Run] = []
+    surfaces: set[tuple[str, str]] = set()
+    for run in _runs(tasks, workers):
+        for row in run.rows:
+            arrays.add(dict(zip((*CODED, "plan_page"), row, strict=True)))
+        arrays.add_lengths(run.lengths)
+        surfaces |= run.surfaces
+        run.rows, run.surfaces = [], set()
+        runs.append(run)
+        if progress:
+            progress(len(arrays), total)
+    lengths = np.concatenate([r.lengths for r in runs]) if runs else np.zeros((0, len(SEARCH_FIELDS)))
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    writer = KeyWriter(ix)
+    try:
+        writer.write_keys(_merged(runs, lengths))
+        writer.finish(len(arrays))
+    except BaseException:
+        writer.cancel()
+        raise
+    join_parts(folder, [(r.docs[0], r.docs[1], r.docs[2], r.doc_base) for r in runs])
+    arrays.save(folder)
+    write_surfaces(folder, surfaces)
+    for run in runs:
+        run.postings.unlink()
+    (folder / ".runs").rmdir()
+    return len(arrays)
+
+
+# -- runs ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    doc_base: int
+    measures: Sequence[Measure]
+    folder: Path
+
+
+def _plan_runs(measures: Sequence[Measure], folder: Path, workers: int | None) -> list[_Task]:
+    """Consecutive measures in runs of at most ``RUN_RECORDS`` records, at least one per worker when there is
+    enough to share."""
+    total = sum(len(m.years) for m in measures)
+    workers = _workers(workers)
+    size = min(RUN_RECORDS, max(1, -(-total // workers))) if total >= 1000 * workers else max(total, 1)
+    tasks, start, doc_base, records = [], 0, 0, 0
+    for i, m in enumerate(measures):
+        records += len(m.years)
+        if records >= size or i == len(measures) - 1:
+            tasks.append(_Task(len(tasks), doc_base, measures[start:i + 1], folder))
+            doc_base += records
+            start, records = i + 1, 0
+    return tasks
+
+
+def _workers(workers: int | None) -> int:
+    return workers if workers is not None else min(os.cpu_count() or 1, 4)
+
+
+def _runs(tasks: list[_Task], workers: int | None) -> Iterator[Run]:
+    """The runs, in order; on several cores when there is more than one."""
+    workers = min(_workers(workers), len(tasks))
+    if workers <= 1:
+        yield from map(_analyse_run, tasks)
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start,
+                                                  initargs=(os.getpid(), tuple(HELD_LOCKS))) as pool:
+        yield from pool.imap(_analyse_run, tasks)
+
+
+def _analyse_run(task: _Task) -> Run:
+    """Analyse a run's records and write its postings (in key order) and its part of the document store."""
+    vocab: dict[str, int] = {}
+    key_ids, docs, fields, positions = array("I"), array("I"), array("B"), array("I")
+    surfaces: set[tuple[str, str]] = set()
+    rows: list[tuple] = []
+    lengths = []
+    store = DocStoreWriter(task.folder, f"run-{task.index}.docs")
+    doc = task.doc_base
+    for measure in task.measures:
+        for analysed in analysed_records(measure, surfaces):
+            record = analysed.record
+            pos = 0
+            counts = []
+            for f, tokens in enumerate(analysed.tokens):
+                n = len(tokens)
+                key_ids.extend([vocab.setdefault(t.key, len(vocab)) for t in tokens])
+                docs.extend([doc] * n)
+                fields.extend([f] * n)
+                positions.extend(range(pos, pos + n))
+                pos += n + 1
+                counts.append(n)
+            lengths.append(counts)
+            rows.append((*(str(getattr(record, name)) for name in CODED),
+                         record.plan_page if record.plan_page is not None else -1))
+            store.add(record.to_row(), analysed.offsets())
+            doc += 1
+    firsts, offsets = store.close()
+    path = task.folder / f"run-{task.index}.post"
+    _write_run(path, vocab, key_ids, docs, fields, positions)
+    return Run(task.index, task.doc_base, doc - task.doc_base, path,
+               (task.folder / f"run-{task.index}.docs", firsts, offsets), rows,
+               np.asarray(lengths, dtype=np.uint32).reshape(-1, len(SEARCH_FIELDS)), surfaces)
+
+
+def _write_run(path: Path, vocab: dict[str, int], key_ids: array, docs: array, fields: array,
+               positions: array) -> None:
+    """Each key's occurrences, grouped by record, in key order: (key, records int32, occurrences per field
+    uint8 n × fields, positions per record uint32, positions uint32) marshalled one key after another."""
+    keys = np.frombuffer(key_ids, dtype=np.uint32)
+    order = np.argsort(keys, kind="stable")  # stable: each key's occurrences stay in record, position order
+    keys, all_docs = keys[order], np.frombuffer(docs, dtype=np.uint32)[order]
+    all_fields, all_positions = np.frombuffer(fields, dtype=np.uint8)[order], np.frombuffer(positions, np.uint32)[order]
+    bounds = np.searchsorted(keys, np.arange(len(vocab) + 1))
+    width = len(SEARCH_FIELDS)
+    with path.open("wb") as out:
+        for key in sorted(vocab):
+            kid = vocab[key]
+            s, e = bounds[kid], bounds[kid + 1]
+            d = all_docs[s:e]
+            firsts = np.concatenate(([0], np.flatnonzero(np.diff(d)) + 1))
+            per_doc = np.diff(np.append(firsts, len(d)))
+            owner = np.repeat(np.arange(len(firsts)), per_doc)
+            ftf = np.minimum(np.bincount(owner * width + all_fields[s:e], minlength=len(firsts) * width), 255)
+            marshal.dump((key, d[firsts].astype(np.int32).tobytes(), ftf.astype(np.uint8).tobytes(),
+                          per_doc.astype(np.uint32).tobytes(), all_positions[s:e].tobytes()), out)
+
+
+def _read_run(path: Path, index: int) -> Iterator[tuple[str, int, tuple]]:
+    with path.open("rb") as fh:
+        while True:
+            try:
+                item = marshal.load(fh)
+            except EOFError:
+                return
+            yield item[0], index, item
+
+
+# -- merging runs into posting lists -----------------------------------------------------------------------------
+
+
+def _merged(runs: Sequence[Run], lengths: np.ndarray) -> Iterator[tuple[str, bytes, int]]:
+    """(key, encoded posting list, records) for every key, in key order, merged from the runs."""
+    avg = lengths.mean(axis=0) if len(lengths) else np.ones(len(SEARCH_FIELDS))
+    avg = np.where(avg > 0, avg, 1.0)
+    # each field's weight over its length norm, per record: w_f / ((1 - b) + b · len / avg)
+    scale = (np.asarray([FIELD_WEIGHTS[f] for f in SEARCH_FIELDS])
+             / ((1 - B) + B * lengths / avg)).astype(np.float32)
+    bits = (1 << np.arange(len(SEARCH_FIELDS))).astype(np.uint8)
+    width = len(SEARCH_FIELDS)
+    streams = [_read_run(r.postings, r.index) for r in runs]
+    current: str | None = None
+    parts: list[tuple] = []
+    for key, _, item in heapq.merge(*streams, key=lambda t: (t[0], t[1])):
+        if key != current and parts:
+            yield _posting_list(current, parts, scale, bits, width)
+            parts = []
+        current = key
+        parts.append(item)
+    if parts:
+        yield _posting_list(current, parts, scale, bits, width)
+
+
+def _posting_list(key: str, parts: list[tuple], scale: np.ndarray, bits: np.ndarray,
+                  width: int) -> tuple[str, bytes, int]:
+    docs = np.concatenate([np.frombuffer(p[1], dtype=np.int32) for p in parts])
+    ftf = np.concatenate([np.frombuffer(p[2], dtype=np.uint8) for p in parts]).reshape(-1, width)
+    counts = np.concatenate([np.frombuffer(p[3], dtype=np.uint32) for p in parts])
+    positions = np.concatenate([np.frombuffer(p[4], dtype=np.uint32) for p in parts])
+    weights = (ftf * scale[docs]).sum(axis=1)
+    masks = ((ftf > 0) * bits).sum(axis=1).astype(np.uint8)
+    return key, encode(docs, weights, masks, counts, positions), len(docs)
+
+
+class KeyWriter(SegmentWriter):
+    """A Whoosh ``SegmentWriter`` given encoded posting lists rather than documents: the keys go into Whoosh's
+    term table (document frequency, and where the list lies in the postings file), the lists into its postings
+    file; the segment records the number of documents."""
+
+    def __init__(self, ix) -> None:
+        super().__init__(ix, codec=W3Codec(), compound=False)
+
+    def write_keys(self, items: Iterator[tuple[str, bytes, int]]) -> None:
+        fw = self.fieldwriter
+        fw.start_field(KEY_FIELD, self.schema[KEY_FIELD])
+        postfile, prefix = fw._postfile, pack_ushort(fw._fieldid)  # whoosh 2.7.4 internals, pinned
+        for key, data, df in items:
+            info = W3TermInfo(weight=float(df), df=df)
+            info.set_extent(postfile.tell(), len(data))
+            postfile.write(data)
+            fw._tindex.add(prefix + key.encode("utf-8"), info.to_bytes())
+        fw.finish_field()
+
+    def finish(self, documents: int) -> None:
+        self.docnum = documents
         self._added = True
+        self.commit(optimize=True)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        fw = self.fieldwriter
-        for fieldname in sorted(self._postings):
-            fw.start_field(fieldname, self.schema[fieldname])
-            terms = self._postings[fieldname]
-            for btext in sorted(terms):
-                fw.start_term(btext)
-                _write_term(fw._postwriter, *terms[btext])
-                fw.finish_term()
-            fw.finish_field()
-        fw.close()
-        self._postings = {}
+        self.fieldwriter.close()
 
 
-def _write_term(pw, ids: array, freqs: array) -> None:
-    """Fill the postings writer's block buffer a whole block at a time (whoosh 2.7.4, pinned)."""
-    limit = pw._blocklimit
-    n = len(ids)
-    for start in range(0, n, limit):
-        chunk = freqs[start:start + limit]
-        pw._ids = ids[start:start + limit]
-        pw._weights = array("f", chunk)
-        pw._values = [pack_uint(f) for f in chunk]
-        pw._maxweight = max(chunk)
-        if start + limit < n:
-            pw._write_block()  # the last block is written (or inlined) by finish_postings
-
-
-def _analyse(measures: Sequence[Measure]) -> list[Analysed]:
-    return [item for m in measures for item in documents(m)]
-
-
-def analysed(measures: Sequence[Measure], workers: int | None = None, chunk: int = 64) -> Iterator[Analysed]:
-    """Every record's analysis, in order; on several cores when there is enough to share."""
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if workers <= 1 or len(measures) < 4 * chunk:
-        for m in measures:
-            yield from documents(m)
-        return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    chunks = iter(_chunks(measures, chunk))
-    with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start,
-                                                  initargs=(os.getpid(), tuple(HELD_LOCKS))) as pool:
-        # at most two chunks per worker in flight, so analysed records never pile up in memory
-        pending = deque(pool.apply_async(_analyse, (c,)) for c in islice(chunks, 2 * workers))
-        while pending:
-            batch = pending.popleft().get()
-            following = next(chunks, None)
-            if following is not None:
-                pending.append(pool.apply_async(_analyse, (following,)))
-            yield from batch
-
+# -- analysis workers ------------------------------------------------------------------------------------------
 
 #: prctl(2) option: the signal a process gets when its parent dies (Linux).
 _PR_SET_PDEATHSIG = 1
@@ -133,8 +299,3 @@ def _worker_start(parent: int, locks: tuple[int, ...]) -> None:
             pass
     if os.getppid() != parent:
         os._exit(1)
-
-
-def _chunks(items: Sequence[Measure], size: int) -> Iterable[Sequence[Measure]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

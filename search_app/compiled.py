@@ -1,30 +1,33 @@
 """Compile a parsed query: each word becomes its alternatives (itself and its synonyms), each analysed once.
 
-An alternative is matched two ways (see ``matching.py``): by its index keys
-(one key, or all its adjacent key pairs: 新型コロナウイルス never matches 新型 … ウイルス
-apart), and, as a fallback, by its folded characters found verbatim in the text.
-A quoted phrase gets no synonyms.
+An alternative is matched by runs of keys that must stand in a row (see ``matching.py``): its own keys
+(新型コロナウイルス is 新型|コロナ|ウイルス in a row, never apart), and every other way the index's own
+morphemes spell it (``lattice.py``: ヤングケアラー is also ヤング|ケアラー). A quoted phrase gets no synonyms.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from indexer.analysis import keys
 from indexer.normalize import fold
-from indexer.schema import char_bigrams
 
 from .highlight import Pattern
+from .lattice import key_runs
 from .query import And, Node, Not, Or, Word
 from .synonyms import SynonymTable
+
+Surfaces = Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Alternative:
     text: str
     keys: tuple[str, ...]
-    folded: str  # folded, without spaces: what must appear verbatim for a character match
-    grams: tuple[str, ...]  # its distinct character bigrams (the candidates' index terms)
+    folded: str  # folded, without spaces
+    #: The runs of keys that match it: its own keys, then the other spellings with the index's morphemes.
+    runs: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class CompiledQuery:
     root: CompiledNode | None  # None: nothing in the query can match anything
     node: Node  # the parsed query, after multi-word terms were joined
     patterns: list[Pattern] = field(default_factory=list)
+    #: Every run of keys a positive word matches by: what snippets mark.
+    runs: list[tuple[str, ...]] = field(default_factory=list)
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
@@ -51,21 +56,32 @@ class CompiledQuery:
         return _render(self.node, self.expansions)
 
 
-def alternative(text: str) -> Alternative:
+def alternative(text: str, surfaces: Surfaces | None = None) -> Alternative:
+    """A word's text with its keys and the runs of keys that match it (its own, then, given the index's
+    written forms, every other way they spell it)."""
+    own = tuple(keys(text))
     folded = "".join(fold(text).split())
-    grams = tuple(sorted(char_bigrams(text))) if sum(c.isalnum() for c in folded) >= 2 else ()
-    return Alternative(text, tuple(keys(text)), folded, grams)
+    runs = [own] if own else []
+    if surfaces is not None:
+        runs += [r for r in key_runs(folded, surfaces) if r != own]
+    return Alternative(text, own, folded, tuple(runs))
 
 
-def compile_query(node: Node, table: SynonymTable) -> CompiledQuery:
+AlternativeOf = Callable[[str], Alternative]
+
+
+def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf = alternative) -> CompiledQuery:
+    """Each word of ``node`` with its alternatives, each made by ``alternative_of`` (with the runs of keys of the
+    index's own spellings, given a generation's)."""
     if table.longest > 1:
         node = join_terms(node, table)
     out = CompiledQuery(root=None, node=node)
-    out.root = _compile(node, table, out, positive=True)
+    out.root = _compile(node, table, out, positive=True, alternative_of=alternative_of)
     return out
 
 
-def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool) -> CompiledNode | None:
+def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool,
+             alternative_of: AlternativeOf = alternative) -> CompiledNode | None:
     if isinstance(node, Word):
         texts = [node.text]
         if not node.phrase:
@@ -74,18 +90,19 @@ def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool
                 texts += list(extra)
                 if positive:
                     out.expansions[node.text] = extra
-        alts = tuple(a for a in (alternative(t) for t in texts) if a.keys or a.grams)
+        alts = tuple(a for a in (alternative_of(t) for t in texts) if a.runs)
         if not alts:
             if positive:
                 out.ignored.append(node.text)
             return None
         if positive:
             out.patterns.extend(Pattern(a.keys, a.folded) for a in alts)
+            out.runs.extend(r for a in alts for r in a.runs if r not in out.runs)
         return CompiledWord(node, alts)
     if isinstance(node, Not):
-        inner = _compile(node.node, table, out, positive=False)
+        inner = _compile(node.node, table, out, positive=False, alternative_of=alternative_of)
         return Not(inner) if inner is not None else None
-    parts = [p for p in (_compile(n, table, out, positive) for n in node.nodes) if p is not None]
+    parts = [p for p in (_compile(n, table, out, positive, alternative_of) for n in node.nodes) if p is not None]
     if not parts:
         return None
     if isinstance(node, Or):

@@ -149,7 +149,12 @@ def extra_snippet(meta: str, cells: Sequence[ExtraCell], patterns: Sequence[Patt
     ``meta`` (the measure's meta text, which ends with the extra cells' texts, one per line) all fall before them.
 
     Uses the meta text's stored tokens; the column names are not searched, so they are never marked."""
-    spans = match_spans(meta, patterns, tokens)
+    return extra_cut(meta, cells, match_spans(meta, patterns, tokens), length)
+
+
+def extra_cut(meta: str, cells: Sequence[ExtraCell], spans: Sequence[tuple[int, int]],
+              length: int = 120) -> Snippet | None:
+    """``extra_snippet`` from the matches' spans in ``meta``."""
     pos = len(meta) - len("\n".join(cell.text for cell in cells))
     for cell in cells:
         end = pos + len(cell.text)
@@ -160,6 +165,13 @@ def extra_snippet(meta: str, cells: Sequence[ExtraCell], patterns: Sequence[Patt
             return Snippet(found.text, found.spans, found.cut_before, found.cut_after, label=cell.column)
         pos = end + 1
     return None
+
+
+def key_spans(offsets: bytes, runs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The character spans, merged and sorted, of runs of a field's keys: ``runs`` are (first key, last key)
+    indexes, ``offsets`` the field's keys' (start, end) as stored (uint32 bytes)."""
+    at = array("I", offsets)
+    return _merge([(at[2 * a], at[2 * b + 1]) for a, b in runs if 2 * b + 1 < len(at)])
 
 
 def cut(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> Snippet:

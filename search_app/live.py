@@ -15,33 +15,79 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from indexer.arrays import Columns
+from indexer.docstore import DocStore
 from indexer.generations import IndexInfo, current_generation
-from indexer.schema import SEARCH_FIELDS
 from indexer.store import open_index
+from indexer.surfaces import read_surfaces
 
-from .matching import B
+from .compiled import Alternative, alternative
 from .models import Stats
+from .postings import PostingsFile, TermCache
 
+#: Most query words whose compiled alternatives a generation keeps.
+ALTERNATIVES = 20_000
 #: How often (seconds) the live generation is looked up again.
 REFRESH_SECONDS = 1.0
 
 
 class OpenGeneration:
-    """One index generation, open: its Whoosh index, arrays and term cache (shared by threads)."""
+    """One index generation, open: its Whoosh index, posting lists, document store, arrays, surfaces and caches
+    (shared by threads)."""
 
     def __init__(self, index_root: Path) -> None:
-        from .postings import TermCache
-
         self.ix, self.info = open_index(index_root)
-        self.columns = Columns.load(self.info.path)
+        folder = self.info.path
+        self.columns = Columns.load(folder)
+        self.postings = PostingsFile(folder)
+        self.docs = DocStore(folder)
         self.terms = TermCache()
-        c = self.columns
-        self.norms = {f: (1 - B) + B * c.lengths[f] / c.avg_length[f] for f in SEARCH_FIELDS}
         self.stats_cache: Stats | None = None
+        self._surfaces: dict[str, tuple[str, ...]] | None = None
+        self._measures: tuple[np.ndarray, np.ndarray] | None = None
+        self._alternatives: dict[str, Alternative] = {}
+        self._lock = threading.Lock()
+
+    def alternative(self, text: str) -> Alternative:
+        """A query word's alternative with the runs of keys of this generation's spellings (kept)."""
+        found = self._alternatives.get(text)
+        if found is None:
+            found = alternative(text, self.surfaces)
+            with self._lock:
+                if len(self._alternatives) >= ALTERNATIVES:
+                    self._alternatives.clear()
+                self._alternatives[text] = found
+        return found
+
+    @property
+    def surfaces(self) -> dict[str, tuple[str, ...]]:
+        """The index's written forms and their keys (read on first use)."""
+        if self._surfaces is None:
+            with self._lock:
+                if self._surfaces is None:
+                    self._surfaces = read_surfaces(self.info.path)
+        return self._surfaces
+
+    def measure_docs(self, measure_id: str) -> np.ndarray:
+        """The records of a measure (document numbers, ascending)."""
+        code = self.columns.code_of("measure_id", measure_id)
+        if code is None:
+            return np.zeros(0, dtype=np.int64)
+        if self._measures is None:
+            codes = self.columns.codes["measure_id"]
+            order = np.argsort(codes, kind="stable")
+            starts = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(self.columns.values[
+                "measure_id"])))))
+            self._measures = (order, starts)
+        order, starts = self._measures
+        return order[starts[code]:starts[code + 1]]
+
+    def close(self) -> None:
+        self.postings.close()
 
 
 @dataclass

@@ -1,10 +1,13 @@
-"""Evaluate a compiled query over posting arrays: matches, BM25F scores and matched fields, all with NumPy.
+"""Evaluate a compiled query over posting lists: the matching records, their BM25F scores and the fields matched.
 
-A word's score is BM25F over the fields searched (field weights below; each
-field's length normalised), summed over its alternatives; AND and OR add their
-parts' scores, NOT removes. A record matched only by characters (no key match)
-gets a small score and is always ranked after the key matches. ``allowed_records``
-turns the request's filters into a mask of records, ``ranked`` orders the matches.
+Every intermediate result is sparse (``Found``: ascending document numbers with their scores and field masks),
+so a search costs what its posting lists hold, not what the index holds: an AND walks its rarest word's records
+and looks each up in the others' lists. A word of one key is that key's list, scored once per generation and kept
+(``TermCache``). A word of several keys, and each other way of spelling it with the index's own morphemes
+(``lattice.py``), is a run of keys that must stand in a row: the records that have them all are checked, by their
+positions, for the run. A word's score is the sum of BM25F over its keys (each key's per-record weight is set at
+index time, ``indexer.writer``), summed over its alternatives (synonyms); AND and OR add their parts' scores,
+NOT removes. ``allowed_records`` turns the request's filters into a mask of records, ``ranked`` orders matches.
 """
 
 from __future__ import annotations
@@ -12,168 +15,273 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from indexer.arrays import Columns
-from indexer.normalize import fold
-from indexer.schema import CHAR_FIELD, FACET_FIELDS, key_field, pair, pair_field
+from indexer.postings import FIELD_BITS, Postings
+from indexer.schema import FACET_FIELDS, SEARCH_FIELDS
+from indexer.writer import K1
 
-from .compiled import Alternative, And, CompiledNode, CompiledWord, Not, Or
+from .compiled import And, CompiledNode, CompiledWord, Not, Or
 from .models import SearchRequest
+from .postings import TermCache
 from .query import QueryError
 
-#: Field weights: title above evaluation and status, above plan, above metadata.
-FIELD_WEIGHTS: dict[str, float] = {
-    "title": 5.0, "evaluation": 2.0, "status": 2.0, "achievement": 1.5, "plan": 1.2, "meta": 0.5,
-}
-#: Score of a character-only match, relative to the rarest bigram's idf.
-BIGRAM_WEIGHT = 0.3
-K1, B = 1.2, 0.75
-#: Most records checked verbatim for one alternative's character match.
-MAX_VERIFY = 20_000
+#: A position's record and place packed into one number: record index × STRIDE + position.
+STRIDE = 1 << 32
 
 
-@dataclass
-class Match:
-    hit: np.ndarray  # bool[N]
-    morph: np.ndarray  # bool[N]: matched by keys (ranks above character-only matches)
-    score: np.ndarray  # float[N]
-    fields: dict[str, np.ndarray]  # per text field: bool[N], a positive word matched there
+@dataclass(frozen=True)
+class Found:
+    """Matching records: ascending document numbers, each with its score and the fields matched (bits)."""
+
+    docs: np.ndarray
+    score: np.ndarray
+    fields: np.ndarray
+    #: What it was kept under in the generation's cache (a run of keys), if it was.
+    key: tuple | None = None
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def take(self, keep: np.ndarray) -> Found:
+        return Found(self.docs[keep], self.score[keep], self.fields[keep])
+
+    def dense(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(matched, score, fields) as arrays over all ``n`` records."""
+        matched = np.zeros(n, dtype=bool)
+        score = np.zeros(n, dtype=np.float32)
+        fields = np.zeros(n, dtype=np.uint8)
+        matched[self.docs], score[self.docs], fields[self.docs] = True, self.score, self.fields
+        return matched, score, fields
+
+
+Dense = Callable[[Found], "tuple[np.ndarray, np.ndarray, np.ndarray] | None"]
+
+
+EMPTY = Found(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.uint8))
 
 
 class SearchTimeout(QueryError):
     """The search would take longer than the configured limit."""
 
 
+@dataclass(frozen=True)
+class Scored:
+    """A key's posting list with each record's BM25F score for the key."""
+
+    postings: Postings
+    score: np.ndarray
+
+
 class Matcher:
-    """Evaluates compiled queries for one index generation and one thread's searcher."""
+    """Evaluates compiled queries for one index generation and one thread's reader."""
 
-    def __init__(self, count: int, postings: Callable[[str, str], tuple[np.ndarray, np.ndarray]],
-                 norms: dict[str, np.ndarray], texts: Callable[[int], dict], fields: Sequence[str],
-                 allowed: np.ndarray | None,
-                 runs: Callable[[str, tuple[str, ...], np.ndarray], np.ndarray] | None = None,
+    def __init__(self, columns: Columns, postings: Callable[[str], Postings | None], cache: TermCache,
+                 generation: str, fields: Sequence[str], allowed: np.ndarray | None,
                  deadline: float | None = None) -> None:
-        self.n = count
-        self.deadline = deadline  # time.monotonic() by which the evaluation must be done, or None
-        self.postings = postings
-        self.runs = runs  # (field, keys, candidates) → the candidates whose field has the keys in a row
-        self.norms = norms
-        self.texts = texts
-        self.fields = tuple(fields)
+        self.columns = columns
+        self.n = columns.count
+        self._read = postings
+        self.cache = cache
+        self.generation = generation
+        self.field_bits = np.uint8(sum(FIELD_BITS[f] for f in fields))
+        self.all_fields = set(fields) == set(SEARCH_FIELDS)
         self.allowed = allowed  # bool[N] of records the filters let through, or None
+        self.deadline = deadline  # time.monotonic() by which the evaluation must be done, or None
 
-    def evaluate(self, node: CompiledNode) -> Match:
+    # -- the tree -------------------------------------------------------------------------------------------------
+    def evaluate(self, node: CompiledNode) -> Found:
+        self._check_time()
         if isinstance(node, CompiledWord):
             return self._word(node)
         if isinstance(node, Or):
-            parts = [self.evaluate(n) for n in node.nodes]
-            return self._combine(parts, np.logical_or)
+            return union([self.evaluate(n) for n in node.nodes], np.add)
         assert isinstance(node, And)
-        positive = [self.evaluate(n) for n in node.nodes if not isinstance(n, Not)]
-        out = self._combine(positive, np.logical_and)
+        found = intersect([self.evaluate(n) for n in node.nodes if not isinstance(n, Not)], self.dense)
         for n in node.nodes:
-            if isinstance(n, Not):
-                excluded = self.evaluate(n.node).hit
-                out.hit &= ~excluded
-                out.morph &= ~excluded
-        out.score[~out.hit] = 0.0
-        return out
+            if isinstance(n, Not) and len(found):
+                found = found.take(~contains(self.evaluate(n.node).docs, found.docs))
+        return found
 
-    def _combine(self, parts: list[Match], op) -> Match:
-        first = parts[0]
-        hit, morph, score = first.hit.copy(), first.morph.copy(), first.score.copy()
-        fields = {f: m.copy() for f, m in first.fields.items()}
-        for p in parts[1:]:
-            hit = op(hit, p.hit)
-            morph = op(morph, p.morph)
-            score += p.score
-            for f in fields:
-                fields[f] |= p.fields[f]
-        return Match(hit, morph & hit, np.where(hit, score, 0.0), {f: m & hit for f, m in fields.items()})
+    def _word(self, word: CompiledWord) -> Found:
+        runs = tuple(alt.runs for alt in word.alternatives)
+        if len(runs) == 1 and len(runs[0]) == 1:
+            found = self.run(runs[0][0])
+        else:  # a word of synonyms or of several spellings: its union is kept too
+            key = ("word", self.generation, runs, int(self.field_bits))
+            found = self.cache.get_or_load(key, lambda: replace(union(
+                [union([self.run(keys) for keys in alt] , np.maximum) for alt in runs], np.add), key=key),
+                lambda f: f.docs.nbytes + f.score.nbytes + f.fields.nbytes)
+        if self.allowed is not None and len(found):
+            found = found.take(self.allowed[found.docs])
+        return found
 
     def _check_time(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise SearchTimeout("the search took too long; narrow it with more words, a phrase or filters")
 
-    def _word(self, word: CompiledWord) -> Match:
+    # -- keys and runs of keys ---------------------------------------------------------------------------------------
+    def scored(self, key: str) -> Scored | None:
+        """A key's posting list and BM25F scores (kept for the generation)."""
+
+        def load() -> Scored | None:
+            postings = self._read(key)
+            if postings is None:
+                return None
+            df = len(postings)
+            idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            w = postings.weights
+            return Scored(postings, (idf * w * (K1 + 1) / (w + K1)).astype(np.float32))
+
+        return self.cache.get_or_load(("scored", self.generation, key), load,
+                                      lambda s: 0 if s is None else s.postings.nbytes + s.score.nbytes)
+
+    def run(self, keys: tuple[str, ...]) -> Found:
+        """The records where ``keys`` stand in a row, in the fields searched (kept for the generation)."""
         self._check_time()
-        hit = np.zeros(self.n, dtype=bool)
-        score = np.zeros(self.n)
-        fields = {f: np.zeros(self.n, dtype=bool) for f in self.fields}
-        for alt in word.alternatives:
-            if alt.keys:
-                self._keys(alt, hit, score, fields)
-        morph = hit.copy()
-        for alt in word.alternatives:
-            if alt.grams:
-                self._chars(alt, hit, morph, score, fields)
-        if self.allowed is not None:
-            hit &= self.allowed
-            morph &= self.allowed
-        return Match(hit, morph, score, fields)
+        key = ("run", self.generation, keys, int(self.field_bits))
+        return self.cache.get_or_load(key, lambda: replace(self._run(keys), key=key),
+                                      lambda f: f.docs.nbytes + f.score.nbytes + f.fields.nbytes)
 
-    def _keys(self, alt: Alternative, hit: np.ndarray, score: np.ndarray, fields: dict[str, np.ndarray]) -> None:
-        keys = alt.keys
+    def dense(self, found: Found) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A large kept run as arrays over all records (kept too), or None."""
+        if found.key is None or len(found) <= DENSE_SHARE * self.n:
+            return None
+        return self.cache.get_or_load(("dense", *found.key), lambda: found.dense(self.n),
+                                      lambda arrays: sum(a.nbytes for a in arrays))
+
+    def _run(self, keys: tuple[str, ...]) -> Found:
+        lists = [self.scored(k) for k in keys]
+        if not keys or any(s is None for s in lists):
+            return EMPTY
         if len(keys) == 1:
-            units, field_of = [keys[0]], key_field
-        else:
-            units, field_of = [pair(a, b) for a, b in zip(keys, keys[1:], strict=False)], pair_field
-        ids_parts: dict[str, list[np.ndarray]] = {u: [] for u in units}
-        val_parts: dict[str, list[np.ndarray]] = {u: [] for u in units}
-        for f in self.fields:
-            lists = [self.postings(field_of(f), u) for u in units]
-            present = lists[0][0]
-            for ids, _ in lists[1:]:
-                present = np.intersect1d(present, ids, assume_unique=True)
-            if len(keys) > 2 and len(present) and self.runs is not None:
-                present = self.runs(f, keys, present)  # its pairs may occur apart: check the whole run
-            if not len(present):
-                continue
-            fields[f][present] = True
-            hit[present] = True
-            for u, (ids, tf) in zip(units, lists, strict=True):
-                keep = np.isin(ids, present, assume_unique=True) if len(units) > 1 else slice(None)
-                sel = ids[keep]
-                ids_parts[u].append(sel)
-                val_parts[u].append(FIELD_WEIGHTS[f] * tf[keep] / self.norms[f][sel])
-        for u in units:
-            if not ids_parts[u]:
-                continue
-            all_ids = np.concatenate(ids_parts[u])
-            uniq, inv = np.unique(all_ids, return_inverse=True)
-            tfn = np.bincount(inv, weights=np.concatenate(val_parts[u]))
-            idf = math.log(1 + (self.n - len(uniq) + 0.5) / (len(uniq) + 0.5))
-            score[uniq] += idf * tfn * (K1 + 1) / (tfn + K1)
+            p = lists[0].postings
+            found = Found(p.docs, lists[0].score, p.masks)
+            return found if self.all_fields else found.take((p.masks & self.field_bits) != 0)
+        candidates = intersect([Found(s.postings.docs, s.score, s.postings.masks) for s in lists]).docs
+        if not len(candidates):
+            return EMPTY
+        index = [np.searchsorted(s.postings.docs, candidates) for s in lists]
+        starts = run_starts([s.postings for s in lists], index)
+        if not len(starts):
+            return EMPTY
+        owner, position = starts // STRIDE, starts % STRIDE
+        field = (position[:, None] >= self.columns.field_starts[candidates[owner]]).sum(axis=1) - 1
+        bits = (1 << field).astype(np.uint8)
+        keep = (bits & self.field_bits) != 0
+        owner, bits = owner[keep], bits[keep]
+        if not len(owner):
+            return EMPTY
+        firsts = np.concatenate(([0], np.flatnonzero(np.diff(owner)) + 1))
+        hit = owner[firsts]
+        score = sum(s.score[i[hit]] for s, i in zip(lists, index, strict=True))
+        return Found(candidates[hit], score.astype(np.float32), np.bitwise_or.reduceat(bits, firsts))
 
-    def _chars(self, alt: Alternative, hit: np.ndarray, morph: np.ndarray, score: np.ndarray,
-               fields: dict[str, np.ndarray]) -> None:
-        lists = sorted((self.postings(CHAR_FIELD, g)[0] for g in alt.grams), key=len)
-        if not lists or not len(lists[0]):
-            return
-        candidates = lists[0]
-        for ids in lists[1:]:
-            candidates = np.intersect1d(candidates, ids, assume_unique=True)
-            if not len(candidates):
-                return
-        candidates = candidates[~morph[candidates]]
-        if self.allowed is not None:
-            candidates = candidates[self.allowed[candidates]]
-        idf = math.log(1 + (self.n - len(lists[0]) + 0.5) / (len(lists[0]) + 0.5))
-        for n, docnum in enumerate(candidates[:MAX_VERIFY].tolist()):
-            if n % 64 == 0:
-                self._check_time()
-            texts = self.texts(docnum)
-            found = False
-            for f in self.fields:
-                text = texts.get(f)
-                if text and alt.folded in "".join(fold(text).split()):
-                    fields[f][docnum] = True
-                    found = True
-            if found and not hit[docnum]:
-                hit[docnum] = True
-                score[docnum] += BIGRAM_WEIGHT * idf
+
+    def occurrences(self, docs: Sequence[int], runs: Sequence[tuple[str, ...]]
+                    ) -> list[dict[str, list[tuple[int, int]]]]:
+        """Where ``runs`` occur in each of ``docs``, in the fields searched: per record, field → (first key, last
+        key) indexes of each occurrence."""
+        out: list[dict[str, list[tuple[int, int]]]] = [{} for _ in docs]
+        wanted = np.asarray(docs, dtype=np.int32)
+        for keys in runs:
+            lists = [self.scored(k) for k in keys]
+            if not keys or any(s is None for s in lists):
+                continue
+            present = np.ones(len(wanted), dtype=bool)
+            for s in lists:
+                present &= contains(s.postings.docs, wanted)
+            if not present.any():
+                continue
+            targets = wanted[present]
+            rows = np.flatnonzero(present)
+            index = [np.searchsorted(s.postings.docs, targets) for s in lists]
+            starts = run_starts([s.postings for s in lists], index)
+            owners, positions = starts // STRIDE, starts % STRIDE
+            fields = (positions[:, None] >= self.columns.field_starts[targets[owners]]).sum(axis=1) - 1
+            locals_ = positions - self.columns.field_starts[targets[owners], fields]
+            for owner, f, local in zip(owners.tolist(), fields.tolist(), locals_.tolist(), strict=True):
+                name = SEARCH_FIELDS[f]
+                if self.field_bits & FIELD_BITS[name]:
+                    out[rows[owner]].setdefault(name, []).append((local, local + len(keys) - 1))
+        return out
+
+
+def run_starts(lists: Sequence[Postings], index: Sequence[np.ndarray]) -> np.ndarray:
+    """Where the keys of ``lists`` stand in a row, in the records at ``index`` of each list (the same records):
+    each start as record-index × STRIDE + position, ascending."""
+    positions, owner = lists[0].positions_of(index[0])
+    starts = owner.astype(np.int64) * STRIDE + positions
+    for step, (p, i) in enumerate(zip(lists[1:], index[1:], strict=True), start=1):
+        pos, own = p.positions_of(i)
+        codes = own.astype(np.int64) * STRIDE + pos
+        starts = starts[contains(codes, starts + step)]
+        if not len(starts):
+            break
+    return starts
+
+
+# -- set operations on sparse results -----------------------------------------------------------------------------
+
+
+def contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_values`` (ascending)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_values, values)
+    at[at == len(sorted_values)] = 0
+    return sorted_values[at] == values
+
+
+#: A part holding more than this share of all records is looked up in arrays over all records, not searched.
+DENSE_SHARE = 1 / 16
+
+
+def intersect(parts: Sequence[Found], dense: Dense | None = None) -> Found:
+    """Records in every part, scores added: the smallest part looked up in the others (through ``dense`` arrays
+    over all records when it has them for a part)."""
+    if not parts:
+        return EMPTY
+    ordered = sorted(parts, key=len)
+    acc = ordered[0]
+    for p in ordered[1:]:
+        if not len(acc):
+            return EMPTY
+        arrays = dense(p) if dense is not None and len(acc) > 64 else None
+        if arrays is not None:
+            matched, score, fields = arrays
+            ok = matched[acc.docs]
+            docs = acc.docs[ok]
+            acc = Found(docs, acc.score[ok] + score[docs], acc.fields[ok] | fields[docs])
+            continue
+        at = np.searchsorted(p.docs, acc.docs)
+        at[at == len(p.docs)] = 0
+        ok = p.docs[at] == acc.docs if len(p.docs) else np.zeros(len(acc), dtype=bool)
+        at = at[ok]
+        acc = Found(acc.docs[ok], acc.score[ok] + p.score[at], acc.fields[ok] | p.fields[at])
+    return acc
+
+
+def union(parts: Sequence[Found], combine: Callable) -> Found:
+    """Records in any part; a record's scores combined by ``combine`` (``np.add`` or ``np.maximum``)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p.docs for p in parts])
+    order = np.argsort(docs, kind="stable")
+    docs = docs[order]
+    score = np.concatenate([p.score for p in parts])[order]
+    fields = np.concatenate([p.fields for p in parts])[order]
+    firsts = np.concatenate(([0], np.flatnonzero(np.diff(docs)) + 1))
+    return Found(docs[firsts], combine.reduceat(score, firsts), np.bitwise_or.reduceat(fields, firsts))
+
+
+# -- filters and order --------------------------------------------------------------------------------------------
 
 
 def allowed_records(cols: Columns, req: SearchRequest) -> np.ndarray | None:
@@ -189,16 +297,22 @@ def allowed_records(cols: Columns, req: SearchRequest) -> np.ndarray | None:
     return mask
 
 
-def ranked(cols: Columns, m: Match, sort: str, limit: int) -> np.ndarray:
-    """The matching records in the order ``sort`` asks for; for relevance only the best ``limit`` are sorted."""
-    matched = np.flatnonzero(m.hit)
-    if sort == "relevance":  # key matches first, then by score; document number breaks ties
-        key = m.score[matched] + np.where(m.morph[matched], 1e9, 0.0)
-        if 0 < limit < len(matched):
-            top = np.argpartition(-key, limit - 1)[:limit]
-            matched, key = matched[top], key[top]
-        return matched[np.lexsort((matched, -key))]
+def ranked(cols: Columns, found: Found, sort: str, limit: int) -> np.ndarray:
+    """Indexes into ``found`` in the order ``sort`` asks for; for relevance only the best ``limit`` are sorted
+    (document number breaks ties)."""
+    n = len(found)
+    if sort == "relevance":
+        index = np.arange(n)
+        if 0 < limit < n:
+            index = np.argpartition(-found.score, limit - 1)[:limit]
+        return index[np.lexsort((found.docs[index], -found.score[index]))]
     if sort == "plan_page":
-        page = np.where(cols.plan_page[matched] < 0, 10**9, cols.plan_page[matched])
-        return matched[np.lexsort((matched, page))]
-    return matched[np.lexsort((matched, -m.score[matched], ~m.morph[matched], -cols.year[matched]))]
+        page = cols.plan_page[found.docs]
+        return np.lexsort((found.docs, np.where(page < 0, 10**9, page)))
+    return np.lexsort((found.docs, -found.score, -cols.year[found.docs]))
+
+
+def field_counts(found: Found, fields: Sequence[str]) -> dict[str, int]:
+    """How many records matched in each field."""
+    return {f: int(np.count_nonzero(found.fields & FIELD_BITS[f])) for f in fields}
+

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field
 from indexer.models import MEASURE, TEXT_FIELDS, Source, StoredRecord, record_fields
 
 from .highlight import Snippet
-from .similar import SimilarMeasure
 
 SORTS = ("relevance", "plan_page", "year")
 #: Facet filters a request may carry (API parameter names).
@@ -70,6 +69,17 @@ class SearchPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class SimilarMeasure:
+    """A measure like another: in another dataset, or another measure of the same plan."""
+
+    measure_id: str
+    dataset: str
+    municipality: str
+    title: str
+    score: float
 
 
 #: The fields a measure has whatever the year (its title, policy, section …).

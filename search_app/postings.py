@@ -1,80 +1,74 @@
-"""Read whole Whoosh posting lists as NumPy arrays, with a per-generation LRU of recent terms.
-
-Whoosh's matcher tree visits postings one at a time in Python; reading a
-term's blocks whole and combining them with NumPy is what makes a search over
-100k records take milliseconds.
+"""Read a generation's posting lists: Whoosh's term table says where a key's list lies in the postings file; the
+list is decoded whole into NumPy arrays (``indexer.postings``), and recent ones are kept decoded.
 """
 
 from __future__ import annotations
 
+import mmap
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import IndexReader, TermNotFound
 
-EMPTY_IDS = np.zeros(0, dtype=np.int32)
-EMPTY_TF = np.zeros(0, dtype=np.float64)
-for _a in (EMPTY_IDS, EMPTY_TF):
-    _a.setflags(write=False)
+from indexer.postings import Postings, decode
+from indexer.schema import KEY_FIELD
 
 
-def read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of a term in a field; empty arrays if absent."""
-    if (field, term) not in reader:
-        return EMPTY_IDS, EMPTY_TF
-    m = reader.postings(field, term)
-    ids: list = []
-    weights: list = []
-    if isinstance(m, W3LeafMatcher):  # whole blocks at a time (whoosh 2.7.4 internals, pinned)
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            if m._weights is None:
-                m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int32))
-            weights.append(np.asarray(m._weights, dtype=np.float64))
-            m._next_block()
-        if not ids:
-            return EMPTY_IDS, EMPTY_TF
-        out_ids, out_w = np.concatenate(ids), np.concatenate(weights)
-    else:  # postings inlined in the term info
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            m.next()
-        out_ids, out_w = np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float64)
-    out_ids.setflags(write=False)
-    out_w.setflags(write=False)
-    return out_ids, out_w
+class PostingsFile:
+    """A generation's postings file, memory-mapped (read-only, shared by threads)."""
+
+    def __init__(self, folder: Path) -> None:
+        [path] = folder.glob("*.pst")
+        with path.open("rb") as fh:
+            self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+
+    def read(self, reader: IndexReader, key: str) -> Postings | None:
+        """The key's posting list, or None if no record has it (``reader`` is the thread's Whoosh reader)."""
+        try:
+            info = reader.term_info(KEY_FIELD, key)
+        except TermNotFound:
+            return None
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # whoosh 2.7.4 reads the length back as struct.unpack's tuple
+            length = length[0]
+        return decode(memoryview(self._data)[offset:offset + length])
+
+    def close(self) -> None:
+        if isinstance(self._data, mmap.mmap):
+            self._data.close()
 
 
 class TermCache:
-    """Posting arrays of recently used terms, bounded in bytes; shared by the threads of one generation."""
+    """Values computed from posting lists (decoded lists, scored lists …), bounded in bytes; shared by the threads
+    of one generation."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 128 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        return self.get_or_load((field, term), lambda: read_postings(reader, field, term))
-
-    def get_or_load(self, key: tuple, load) -> tuple[np.ndarray, np.ndarray]:
-        """The cached arrays under ``key``, computed by ``load()`` the first time."""
+    def get_or_load(self, key: tuple, load: Callable[[], object], size: Callable[[object], int]) -> object:
+        """The cached value under ``key``, computed by ``load()`` the first time."""
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
-                return hit
+                return hit[0]
         value = load()
-        size = value[0].nbytes + value[1].nbytes + 100
+        nbytes = size(value) + 200
         with self._lock:
             if key not in self._items:
-                self._items[key] = value
-                self._bytes += size
+                self._items[key] = (value, nbytes)
+                self._bytes += nbytes
                 while self._bytes > self.max_bytes and len(self._items) > 1:
-                    _, (a, b) = self._items.popitem(last=False)
-                    self._bytes -= a.nbytes + b.nbytes + 100
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._bytes -= dropped
         return value
+
+
+def array_bytes(*arrays: np.ndarray) -> int:
+    return sum(a.nbytes for a in arrays)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from indexer.analysis import analyse
 from indexer.models import StoredRecord
 
 from .compiled import Alternative, CompiledWord
+from .matching import Found
 from .query import Or, Word
 
 #: How many characteristic words a measure is compared by.
@@ -27,15 +27,6 @@ WORDS = 12
 MAX_SHARE = 0.15
 #: The title's words count this many times over.
 TITLE_WEIGHT = 3
-
-
-@dataclass(frozen=True)
-class SimilarMeasure:
-    measure_id: str
-    dataset: str
-    municipality: str
-    title: str
-    score: float
 
 
 def characteristic_words(records: Sequence[StoredRecord], doc_frequency: Callable[[str], int],
@@ -62,27 +53,26 @@ def characteristic_words(records: Sequence[StoredRecord], doc_frequency: Callabl
 
 def words_query(words: Sequence[str]) -> CompiledWord | Or | None:
     """The words ORed, each matched by its key alone (no synonyms, no character fallback)."""
-    nodes = tuple(CompiledWord(Word(w), (Alternative(w, (w,), w, ()),)) for w in words)
+    nodes = tuple(CompiledWord(Word(w), (Alternative(w, (w,), w, ((w,),)),)) for w in words)
     if not nodes:
         return None
     return nodes[0] if len(nodes) == 1 else Or(nodes)
 
 
-def best_per_measure(measure_codes: np.ndarray, hit: np.ndarray, score: np.ndarray, exclude: int,
-                     limit: int) -> list[tuple[int, int, float]]:
-    """(measure code, its best record, score) of the ``limit`` best measures but ``exclude``."""
-    docs = np.flatnonzero(hit)
-    if not len(docs):
+def best_per_measure(measure_codes: np.ndarray, found: Found, exclude: int | None,
+                     limit: int) -> list[tuple[int, float]]:
+    """(best record, its score) of the ``limit`` best measures but ``exclude``, best first."""
+    if not len(found):
         return []
-    codes, scores = measure_codes[docs], score[docs]
-    order = np.lexsort((docs, -scores))  # best record first; the first of a measure's is its best
-    codes, docs, scores = codes[order], docs[order], scores[order]
+    codes = measure_codes[found.docs]
+    order = np.lexsort((found.docs, -found.score))  # best record first; the first of a measure's is its best
+    codes, docs, scores = codes[order], found.docs[order], found.score[order]
     _, first = np.unique(codes, return_index=True)
     first.sort()
     out = []
     for i in first.tolist():
         if int(codes[i]) != exclude:
-            out.append((int(codes[i]), int(docs[i]), float(scores[i])))
+            out.append((int(docs[i]), float(scores[i])))
             if len(out) == limit:
                 break
     return out

@@ -84,7 +84,7 @@ def field_values(ds: Dataset) -> Counter[str]:
     """Every non-empty value the dataset holds, except policies, items and titles."""
     values: Counter[str] = Counter(c for c in (*ds.preamble, *ds.header) if c)
     for m in ds.measures:
-        values.update(v for v in (m.plan_page_text, m.department, m.section, m.repost) if v)
+        values.update(v for v in (m.plan_page_text, m.department, m.section, m.repost, m.number_text) if v)
         values.update(cell for _, cell in m.extra if cell)
         for e in m.years:
             values.update(v for v in (e.status, e.evaluation, e.achievement, e.plan) if v)
@@ -109,7 +109,8 @@ def unaccounted(ds: Dataset, rows: list[list[str]]) -> dict[str, object]:
     for m in ds.measures:
         if not m.title and m.number.startswith("x"):
             continue  # a row without a title cell: kept as an untitled measure
-        cell = next((c for c in source if source[c] and _is_title_cell(c, m.number, m.title)), None)
+        cell = next((c for c in source if source[c] and (_is_title_cell(c, m.number, m.title)
+                                                       or (m.number_text and c == m.title))), None)
         if cell is None:
             titles_not_found.append(m.measure_id)
         else:

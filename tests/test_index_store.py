@@ -173,11 +173,24 @@ def test_stale_when_a_table_is_added(tables, root):
     assert is_stale(root, [table, other])
 
 
-def test_analysis_on_several_cores_keeps_the_record_order(bundled):
-    from indexer.schema import documents
-    from indexer.writer import analysed
+def test_analysis_on_several_cores_writes_the_same_index(bundled, tmp_path, monkeypatch):
+    """Runs analysed on two cores and merged give byte for byte the postings, records and arrays of one run."""
+    import dataclasses
 
-    measures = list(bundled.measures) * 12  # enough to share out
-    parallel = [stored["rid"] for _, stored, _ in analysed(measures, workers=2, chunk=8)]
-    serial = [stored["rid"] for m in measures for _, stored, _ in documents(m)]
-    assert parallel == serial
+    from indexer import writer
+    from indexer.docstore import DocStore
+
+    measures = [dataclasses.replace(m, measure_id=f"{m.measure_id}.{n}") for n in range(12) for m in bundled.measures]
+    monkeypatch.setattr(writer, "RUN_RECORDS", 70)  # several runs
+    folders = {}
+    for workers in (1, 2):
+        folders[workers] = folder = tmp_path / f"w{workers}"
+        folder.mkdir()
+        monkeypatch.setattr(writer, "_workers", lambda _, w=workers: w)
+        assert writer.write_generation(measures, folder) == 12 * 50
+    one, two = (DocStore(folders[w]) for w in (1, 2))
+    assert [one.get(d) for d in range(600)] == [two.get(d) for d in range(600)]
+    for name in ("arrays.npz", "surfaces.tsv", "facet_values.json"):
+        assert (folders[1] / name).read_bytes() == (folders[2] / name).read_bytes(), name
+    [pst1], [pst2] = (list(folders[w].glob("*.pst")) for w in (1, 2))
+    assert pst1.read_bytes() == pst2.read_bytes()
