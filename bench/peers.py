@@ -1,4 +1,5 @@
-"""The peers side by side: SQLite FTS5 (trigram), tantivy + fugashi and Groonga (bigram) over one corpus, in one run.
+"""plansearch and its peers side by side: SQLite FTS5 (trigram), tantivy + fugashi and Groonga (bigram) over one
+corpus, in one run.
 
     python -m bench.peers --records 100000            # bench/results/peers-100000.json
     python -m bench.peers --records 200 --repeat 1    # a tiny corpus, in seconds
@@ -36,8 +37,8 @@ from .querymix import QUERIES_FILE, load_queries
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
-PEER_MODULES: dict[str, str] = {"sqlite": "bench.sqlite_peer", "tantivy": "bench.tantivy_peer",
-                                "groonga": "bench.groonga_peer"}
+PEER_MODULES: dict[str, str] = {"plansearch": "bench.plansearch_peer", "sqlite": "bench.sqlite_peer",
+                                "tantivy": "bench.tantivy_peer", "groonga": "bench.groonga_peer"}
 #: Metric -> True if higher is better.
 METRICS: dict[str, bool] = {
     "build_records_per_s": True, "index_mb": False, "build_peak_rss_mb": False, "search_p50_ms": False,

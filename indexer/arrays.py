@@ -8,6 +8,8 @@ stream read these arrays instead of visiting records one by one.
 from __future__ import annotations
 
 import json
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +29,16 @@ class ArrayBuilder:
 
     def __init__(self) -> None:
         self.values: dict[str, dict[str, int]] = {name: {} for name in CODED}
-        self.codes: dict[str, list[int]] = {name: [] for name in CODED}
-        self.plan_page: list[int] = []
+        self.codes: dict[str, array] = {name: array("i") for name in CODED}
+        self.plan_page = array("i")
         self.lengths: list[np.ndarray] = []
 
-    def add(self, row: dict) -> None:
-        """One record's coded values (``CODED``) and ``plan_page``."""
-        for name in CODED:
+    def add(self, row: Sequence) -> None:
+        """One record's coded values (``CODED`` order, as text), then its plan page (-1 if none)."""
+        for name, value in zip(CODED, row, strict=False):
             table = self.values[name]
-            self.codes[name].append(table.setdefault(str(row[name]), len(table)))
-        self.plan_page.append(int(row["plan_page"]))
+            self.codes[name].append(table.setdefault(value, len(table)))
+        self.plan_page.append(int(row[len(CODED)]))
 
     def add_lengths(self, lengths: np.ndarray) -> None:
         """Records' field lengths in keys, one row per record (columns in ``SEARCH_FIELDS`` order)."""
@@ -86,8 +88,9 @@ class Columns:
         year = year_values[codes["year"]] if len(codes["year"]) else np.zeros(0, dtype=np.int32)
         lengths = arrays["lengths"].astype(np.int64)
         field_starts = np.cumsum(lengths + 1, axis=1) - (lengths + 1)
-        facet_codes = (np.stack([codes[k] for k in FACET_FIELDS], axis=1) if len(lengths)
-                       else np.zeros((0, len(FACET_FIELDS)), dtype=np.int32))
+        narrow = np.uint16 if max((len(values[k]) for k in FACET_FIELDS), default=0) < 1 << 16 else np.int32
+        facet_codes = (np.stack([codes[k] for k in FACET_FIELDS], axis=1).astype(narrow) if len(lengths)
+                       else np.zeros((0, len(FACET_FIELDS)), dtype=narrow))
         totals = tuple(np.bincount(codes[k], minlength=len(values[k])) for k in FACET_FIELDS)
         for a in (*codes.values(), year, lengths, field_starts, facet_codes, *totals):
             a.setflags(write=False)

@@ -12,7 +12,7 @@ that differs is reported. Every year keeps the table row it came from.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -43,6 +43,12 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
     ``fallback(file, error)``, if given, is asked for a table when it cannot be read: it may return one (an
     earlier version), return ``None`` to leave the table out, or re-raise.
     """
+    return list(read_datasets(paths, encoding, fallback))
+
+
+def read_datasets(paths: Iterable[Path | str], encoding: str | None = None,
+                  fallback: Fallback | None = None) -> Iterator[Dataset]:
+    """``read_paths`` one dataset at a time, each read when it is asked for (a folder's tables are listed first)."""
     groups: dict[str, list[tuple[Path, DatasetConfig, DataConfig]]] = {}
     for path in (Path(p) for p in paths):
         if path.is_dir():
@@ -58,7 +64,6 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
         for file in files:
             ds_config = config.for_file(file)
             groups.setdefault(ds_config.slug, []).append((file, ds_config, config))
-    datasets = []
     for slug in sorted(groups):
         tables = []
         for file, ds_config, config in groups[slug]:
@@ -71,8 +76,7 @@ def read_paths(paths: Iterable[Path | str], encoding: str | None = None,
                 if table is not None:
                     tables.append(table)
         if tables:
-            datasets.append(merge_tables(tables, groups[slug][0][1], fallback))
-    return datasets
+            yield merge_tables(tables, groups[slug][0][1], fallback)
 
 
 def merge_tables(tables: Sequence[Dataset], config: DatasetConfig | None = None,

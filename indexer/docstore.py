@@ -1,15 +1,19 @@
-"""Stored records: each record's ``StoredRecord`` row and the character offsets of its keys, compressed in blocks
-of consecutive records (a measure's years, written one after another, share much of their text).
+"""Stored records: each record's ``StoredRecord`` row and the character offsets of its keys, compressed one by one
+against a shared dictionary (zlib's preset dictionary), so that reading the 20 records of a page decompresses 20
+small pieces, and the store is about as small as compressing records in blocks.
 
-``docs.bin`` holds the blocks, each a zlib-compressed ``marshal`` of a list of ``(row, offsets)``; ``offsets``
-maps a field to the (start, end) of each of its keys, as the bytes of a uint32 array. ``marshal`` reads and
-writes only core types (no code can ride in it); the generation's schema version names the Python that wrote it.
-``docs.idx.npy`` holds each block's first document number and where it starts in ``docs.bin``.
+``docs.bin`` holds each record, a zlib stream of the ``marshal`` of ``(row, offsets)``; ``offsets`` maps a field
+to the (start, end) of each of its keys, as the bytes of a uint32 array. ``marshal`` reads and writes only core
+types (no code can ride in it); the generation's schema version names the Python that wrote it. A build writes
+the store in parts (one per run of records, each with its own dictionary taken from its first records);
+``docs.idx.npy`` holds where each record starts (and the end), ``docs.parts.npy`` each part's first record and
+where its dictionary lies in ``docs.dicts``.
 """
 
 from __future__ import annotations
 
 import marshal
+import mmap
 import threading
 import zlib
 from collections import OrderedDict
@@ -19,94 +23,111 @@ import numpy as np
 
 DOCS_FILE = "docs.bin"
 INDEX_FILE = "docs.idx.npy"
-#: Records per block: small enough that a search reading 20 records decompresses little.
-BLOCK = 8
+PARTS_FILE = "docs.parts.npy"
+DICTS_FILE = "docs.dicts"
+#: Records whose bytes make a part's dictionary, and the dictionary's size (zlib uses at most 32 KiB).
+DICTIONARY_RECORDS = 256
+DICTIONARY_BYTES = 32 * 1024
 
 
 class DocStoreWriter:
-    """Appends records to ``docs.bin`` in blocks; ``close`` writes the block index."""
+    """Writes one part of the store: records one after another, each compressed against the part's dictionary
+    (the first ``DICTIONARY_RECORDS`` records' bytes, kept until the dictionary is made)."""
 
     def __init__(self, folder: Path, name: str = DOCS_FILE) -> None:
-        self.folder = folder
-        self._out = (folder / name).open("wb")
-        self._pending: list[tuple] = []
-        self._firsts: list[int] = []
+        self.path = folder / name
+        self._out = self.path.open("wb")
+        self._waiting: list[bytes] = []
+        self._dictionary: bytes | None = None
         self._offsets: list[int] = []
         self.count = 0
 
     def add(self, row: tuple, offsets: dict[str, bytes]) -> None:
-        self._pending.append((row, offsets))
+        raw = marshal.dumps((row, offsets))
         self.count += 1
-        if len(self._pending) == BLOCK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._pending:
+        if self._dictionary is None:
+            self._waiting.append(raw)
+            if len(self._waiting) == DICTIONARY_RECORDS:
+                self._start()
             return
-        self._firsts.append(self.count - len(self._pending))
+        self._write(raw)
+
+    def _start(self) -> None:
+        self._dictionary = b"".join(self._waiting)[-DICTIONARY_BYTES:]
+        waiting, self._waiting = self._waiting, []
+        for raw in waiting:
+            self._write(raw)
+
+    def _write(self, raw: bytes) -> None:
         self._offsets.append(self._out.tell())
-        self._out.write(zlib.compress(marshal.dumps(self._pending), 6))
-        self._pending = []
+        packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, self._dictionary)
+        self._out.write(packer.compress(raw) + packer.flush())
 
-    def close(self) -> tuple[np.ndarray, np.ndarray]:
-        """Flush; (first document of each block, where each block starts)."""
-        self._flush()
+    def close(self) -> tuple[np.ndarray, bytes]:
+        """Write what waits; (where each record starts in the part, the part's dictionary)."""
+        if self._dictionary is None:
+            self._start()
         self._out.close()
-        return np.asarray(self._firsts, dtype=np.int64), np.asarray(self._offsets, dtype=np.int64)
+        return np.asarray(self._offsets, dtype=np.int64), self._dictionary or b""
 
 
-def join_parts(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray, int]]) -> None:
-    """Write ``docs.bin`` and its index from the parts written by ``DocStoreWriter``s of consecutive records:
-    (file, first document of each block within the part, where each block starts in it, the part's first
-    document number). Each part file is removed once copied."""
-    firsts, offsets = [], []
-    with (folder / DOCS_FILE).open("wb") as out:
-        for path, part_firsts, part_offsets, doc_base in parts:
+def join_parts(folder: Path, parts: list[tuple[Path, np.ndarray, bytes, int]]) -> None:
+    """Write the store from the parts written by ``DocStoreWriter``s of consecutive records: (file, where each of
+    its records starts in it, its dictionary, its first record's document number). Each part file is removed once
+    copied."""
+    offsets, firsts, dict_offsets = [], [], [0]
+    with (folder / DOCS_FILE).open("wb") as out, (folder / DICTS_FILE).open("wb") as dicts:
+        for path, part_offsets, dictionary, doc_base in parts:
             base = out.tell()
             with path.open("rb") as fh:
                 while chunk := fh.read(1 << 20):
                     out.write(chunk)
             path.unlink()
-            firsts.append(part_firsts + doc_base)
             offsets.append(part_offsets + base)
+            firsts.append(doc_base)
+            dicts.write(dictionary)
+            dict_offsets.append(dicts.tell())
         size = out.tell()
-    all_firsts = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
     all_offsets = np.concatenate(offsets) if offsets else np.zeros(0, dtype=np.int64)
-    np.save(folder / INDEX_FILE, np.stack([np.append(all_firsts, -1), np.append(all_offsets, size)]))
+    np.save(folder / INDEX_FILE, np.append(all_offsets, size))
+    np.save(folder / PARTS_FILE, np.stack([np.asarray(firsts + [-1], dtype=np.int64),
+                                           np.asarray(dict_offsets, dtype=np.int64)]))
 
 
 class DocStore:
-    """Reads records back; the most recently used blocks are kept decompressed (thread-safe)."""
+    """Reads records back; recently read ones are kept (thread-safe)."""
 
-    def __init__(self, folder: Path, cached_blocks: int = 256) -> None:
-        index = np.load(folder / INDEX_FILE)
-        self._firsts, self._offsets = index[0][:-1], index[1]
+    def __init__(self, folder: Path, cached: int = 4096) -> None:
+        self._offsets = np.load(folder / INDEX_FILE)
+        parts = np.load(folder / PARTS_FILE)
+        self._firsts = parts[0][:-1]
+        dicts = (folder / DICTS_FILE).read_bytes()
+        self._dictionaries = [dicts[a:b] for a, b in zip(parts[1][:-1].tolist(), parts[1][1:].tolist(), strict=True)]
         self._data = _mapped(folder / DOCS_FILE)
-        self._cache: OrderedDict[int, list] = OrderedDict()
-        self._cached = cached_blocks
+        self._cache: OrderedDict[int, tuple] = OrderedDict()
+        self._cached = cached
         self._lock = threading.Lock()
 
     def get(self, docnum: int) -> tuple[tuple, dict[str, bytes]]:
         """(row, offsets) of a record."""
-        block = int(np.searchsorted(self._firsts, docnum, side="right")) - 1
         with self._lock:
-            items = self._cache.get(block)
-            if items is not None:
-                self._cache.move_to_end(block)
-        if items is None:
-            start, end = int(self._offsets[block]), int(self._offsets[block + 1])
-            items = marshal.loads(zlib.decompress(self._data[start:end]))
-            with self._lock:
-                self._cache[block] = items
-                while len(self._cache) > self._cached:
-                    self._cache.popitem(last=False)
-        return items[docnum - int(self._firsts[block])]
+            item = self._cache.get(docnum)
+            if item is not None:
+                self._cache.move_to_end(docnum)
+                return item
+        part = int(np.searchsorted(self._firsts, docnum, side="right")) - 1
+        start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
+        unpacker = zlib.decompressobj(15, self._dictionaries[part])
+        item = marshal.loads(unpacker.decompress(self._data[start:end]))
+        with self._lock:
+            self._cache[docnum] = item
+            while len(self._cache) > self._cached:
+                self._cache.popitem(last=False)
+        return item
 
 
 def _mapped(path: Path):
     """The file's bytes, memory-mapped read-only (an empty file as empty bytes)."""
-    import mmap
-
     if path.stat().st_size == 0:
         return b""
     with path.open("rb") as fh:

@@ -31,7 +31,7 @@ HELD_LOCKS: set[int] = set()
 META = "meta.json"
 #: Changes whenever what a generation stores changes; a generation of another version is rebuilt. The stored
 #: records are written with ``marshal``, whose format is Python's: the version names the Python too.
-SCHEMA_VERSION = f"8/py{sys.version_info.major}.{sys.version_info.minor}"
+SCHEMA_VERSION = f"9/py{sys.version_info.major}.{sys.version_info.minor}"
 
 
 class IndexUnavailable(PlansearchError):

@@ -63,17 +63,21 @@ def encode(docs: np.ndarray, weights: np.ndarray, masks: np.ndarray, counts: np.
                      np.asarray(masks, dtype=np.uint8).tobytes(), c_small, p_small))
 
 
+#: A record's position packed with it into one number: record << POSITION_BITS | position.
+POSITION_BITS = 20
+#: The most positions a record can have (a cell holds at most 100,000 characters, far fewer keys).
+MAX_POSITIONS = 1 << POSITION_BITS
+
+
 @dataclass
 class Postings:
-    """A decoded posting list (positions decoded on first use)."""
+    """A decoded posting list (positions are decoded when asked for, and not kept)."""
 
     docs: np.ndarray  # int32, ascending
     weights: np.ndarray  # float32
     masks: np.ndarray  # uint8
-    counts: np.ndarray  # int64: positions per record
+    counts: np.ndarray  # int32: positions per record
     _position_deltas: tuple[np.ndarray, np.ndarray] = field(repr=False, default=None)  # (bytes, exceptions)
-    _positions: np.ndarray | None = field(repr=False, default=None)
-    _starts: np.ndarray | None = field(repr=False, default=None)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -83,29 +87,20 @@ class Postings:
         return sum(a.nbytes for a in (self.docs, self.weights, self.masks, self.counts, *self._position_deltas))
 
     @property
-    def starts(self) -> np.ndarray:
-        """Where each record's positions start in ``positions()`` (n + 1 entries)."""
-        if self._starts is None:
-            self._starts = np.concatenate(([0], np.cumsum(self.counts)))
-        return self._starts
+    def positions_count(self) -> int:
+        return len(self._position_deltas[0])
 
     def positions(self) -> np.ndarray:
         """Every record's positions, one record after another (int64)."""
-        if self._positions is None:
-            deltas = _unescaped(*self._position_deltas)
-            total = np.cumsum(deltas)
-            starts = self.starts
-            base = np.concatenate(([0], total))[starts[:-1]]  # the running total before each record
-            self._positions = total - np.repeat(base, self.counts) - 1
-        return self._positions
+        deltas = _unescaped(*self._position_deltas)
+        total = np.cumsum(deltas)
+        starts = np.concatenate(([0], np.cumsum(self.counts[:-1], dtype=np.int64)))
+        base = np.concatenate(([0], total))[starts]  # the running total before each record
+        return total - np.repeat(base, self.counts) - 1
 
-    def positions_of(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(positions, which of ``index`` each belongs to) of the records at ``index`` (indexes into ``docs``)."""
-        counts = self.counts[index]
-        starts = self.starts[index]
-        owner = np.repeat(np.arange(len(index)), counts)
-        flat = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
-        return self.positions()[flat], owner
+    def codes(self) -> np.ndarray:
+        """Every occurrence as record << ``POSITION_BITS`` | position, ascending (int64)."""
+        return (np.repeat(self.docs.astype(np.int64), self.counts) << POSITION_BITS) | self.positions()
 
 
 def decode(data: bytes | memoryview) -> Postings:
@@ -122,6 +117,6 @@ def decode(data: bytes | memoryview) -> Postings:
     weights = take(np.float16, n).astype(np.float32)
     docs = np.cumsum(_unescaped(take(np.uint8, n), d_exc)) - 1
     masks = take(np.uint8, n)
-    counts = _unescaped(take(np.uint8, n), c_exc)
+    counts = _unescaped(take(np.uint8, n), c_exc).astype(np.int32)
     position_deltas = (take(np.uint8, n_pos), p_exc)
     return Postings(docs.astype(np.int32), weights, masks, counts, position_deltas)

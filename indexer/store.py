@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from .generations import (
     read_info,
     write_meta,
 )
-from .models import Dataset, PlansearchError
+from .models import Dataset, Measure, PlansearchError
 from .writer import Progress, write_generation
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,16 @@ log = logging.getLogger(__name__)
 SOURCES = "sources"
 
 
-def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | None = None,
-                wait: bool = False, seen: Sequence[Path] | None = None) -> IndexInfo:
+def build_index(datasets: Iterable[Dataset], root: Path, progress: Progress | None = None,
+                wait: bool = False, seen: Sequence[Path] | None = None,
+                on_dataset: Callable[[Dataset], None] | None = None) -> IndexInfo:
     """Write a complete new generation of the index and make it the live one.
 
-    The tables read are copied into the generation (``sources/``), so that a later reload that finds a
-    table broken can keep serving this version of it. ``seen`` are the table files of the data folder as
-    they were when read (what ``is_stale`` compares with); by default the datasets' own files.
+    ``datasets`` are read as they are needed (``read_datasets``), so a build holds a few runs of records in memory,
+    not the corpus; ``on_dataset`` hears of each. The tables read are copied into the generation (``sources/``),
+    so that a later reload that finds a table broken can keep serving this version of it. ``seen`` are the table
+    files of the data folder as they were when read (what ``is_stale`` compares with); by default the datasets'
+    own files. If there is no dataset, nothing changes.
     """
     root.mkdir(parents=True, exist_ok=True)
     with build_lock(root, wait=wait):
@@ -51,18 +54,31 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
         tmp = root / f".build-{name}"
         tmp.mkdir()
         try:
-            records = _write(datasets, tmp, progress)
-            built_at = datetime.now(UTC).isoformat(timespec="seconds")
+            read_at = datetime.now(UTC).isoformat(timespec="seconds")
+            summaries: list[dict] = []
+            paths: list[Path] = []
+            (tmp / SOURCES).mkdir()
+
+            def measures() -> Iterator[Measure]:
+                for ds in datasets:
+                    summaries.append(_dataset_meta(ds, read_at))
+                    paths.extend(Path(p) for p in ds.paths)
+                    _copy_sources(ds, tmp / SOURCES)
+                    if on_dataset is not None:
+                        on_dataset(ds)
+                    yield from ds.measures
+
+            records = _write(measures(), tmp, progress)
+            if not summaries:
+                raise PlansearchError("no table could be read; the index is left as it was")
             meta = {
                 "analyzer": ANALYZER_VERSION,
                 "schema": SCHEMA_VERSION,
-                "built_at": built_at,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "records": records,
-                "datasets": [_dataset_meta(ds, built_at) for ds in datasets],
-                "files": [_stamp(p) for p in (seen if seen is not None else [Path(p) for ds in datasets
-                                                                             for p in ds.paths])],
+                "datasets": summaries,
+                "files": [_stamp(p) for p in (seen if seen is not None else paths)],
             }
-            _copy_sources(datasets, tmp / SOURCES)
             write_meta(tmp, meta)
             publish(root, tmp, name)
         except BaseException:
@@ -72,8 +88,8 @@ def build_index(datasets: Sequence[Dataset], root: Path, progress: Progress | No
         return read_info(root / name)
 
 
-def _write(datasets: Sequence[Dataset], folder: Path, progress: Progress | None) -> int:
-    records = write_generation([m for ds in datasets for m in ds.measures], folder, progress)
+def _write(measures: Iterable[Measure], folder: Path, progress: Progress | None) -> int:
+    records = write_generation(measures, folder, progress)
     with whoosh_index.open_dir(str(folder), readonly=True).reader() as reader:
         if reader.doc_count_all() != records:
             raise PlansearchError(f"{folder}: index holds {reader.doc_count_all()} documents, expected {records}")
@@ -85,13 +101,11 @@ def _stamp(path: Path) -> list:
     return [path.name, st.st_size, st.st_mtime_ns]
 
 
-def _copy_sources(datasets: Sequence[Dataset], folder: Path) -> None:
-    folder.mkdir()
-    for ds in datasets:
-        for path in ds.paths:
-            source = Path(path)
-            if source.is_file():
-                shutil.copy2(source, folder / source.name)
+def _copy_sources(ds: Dataset, folder: Path) -> None:
+    for path in ds.paths:
+        source = Path(path)
+        if source.is_file():
+            shutil.copy2(source, folder / source.name)
 
 
 def previous_source(root: Path, name: str) -> Path | None:

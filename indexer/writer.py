@@ -1,12 +1,13 @@
 """Write an index generation: analyse records on every core in runs, then merge the runs into one Whoosh segment.
 
-The records are cut into runs of consecutive measures (``RUN_RECORDS`` records at most). Each run is analysed in
-a worker process, which writes to the build folder, in key order, the run's postings (per key: records,
-occurrences per field, positions) and its part of the document store, and returns the run's per-record columns.
-The build process then merges the runs key by key into the final posting lists, with each key's BM25F weights
-computed from the whole generation's field lengths, and writes them into a Whoosh segment (its term table and
-postings file, ``postings.py`` for the format). Memory stays bounded by a run and by one key's postings, whatever
-the number of records.
+The measures arrive one at a time and are cut into runs of consecutive measures (from ``FIRST_RUN`` records,
+doubling to ``RUN_RECORDS``, so that even a small build keeps every core busy). Each run is analysed in a worker
+process, which writes to the build folder, in key order, the run's postings (per key: records, occurrences per
+field, positions) and its part of the document store, and returns the run's per-record columns. The build process
+then merges the runs key by key into the final posting lists, with each key's BM25F weights computed from the
+whole generation's field lengths, and writes them into a Whoosh segment (its term table and postings file,
+``postings.py`` for the format). Memory stays bounded by a few runs and by one key's postings, whatever the
+number of records.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import os
 import signal
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +34,14 @@ from .arrays import CODED, ArrayBuilder
 from .docstore import DocStoreWriter, join_parts
 from .generations import HELD_LOCKS
 from .models import Measure
-from .postings import encode
+from .postings import MAX_POSITIONS, encode
 from .schema import KEY_FIELD, SEARCH_FIELDS, analysed_records
 from .surfaces import write_surfaces
 
 #: Most records in one run (what a worker holds in memory before writing it out).
-RUN_RECORDS = 40_000
+RUN_RECORDS = 25_000
+#: Records in the first run; each next one is twice as large, up to ``RUN_RECORDS``.
+FIRST_RUN = 1_000
 #: BM25F: field weights (title above evaluation and status, above plan, above metadata), k1 and b.
 FIELD_WEIGHTS: dict[str, float] = {
     "title": 5.0, "evaluation": 2.0, "status": 2.0, "achievement": 1.5, "plan": 1.2, "meta": 0.5,
@@ -55,35 +59,34 @@ class Run:
     doc_base: int
     count: int
     postings: Path
-    docs: tuple[Path, np.ndarray, np.ndarray]  # (file, first document of each block, where each starts)
+    docs: tuple[Path, np.ndarray, bytes]  # (file, where each record starts in it, its dictionary)
     rows: list[tuple]  # per record: the coded columns (``CODED``), then the plan page
     lengths: np.ndarray  # per record: keys per field
     surfaces: set[tuple[str, str]]
 
 
-def write_generation(measures: Sequence[Measure], folder: Path, progress: Progress | None = None,
-                     workers: int | None = None) -> int:
-    """Write the index of ``measures`` into ``folder`` (a Whoosh index, the document store, the arrays and the
-    surfaces); returns the number of records."""
+def write_generation(measures: Iterable[Measure], folder: Path, progress: Progress | None = None,
+                     workers: int | None = None, total: int = 0) -> int:
+    """Write the index of ``measures`` (read as they are needed) into ``folder``: a Whoosh index, the document
+    store, the arrays and the surfaces. Returns the number of records; ``progress(done, total)`` hears of each run
+    (``total`` records expected, 0 if not known)."""
     from whoosh import index as whoosh_index
 
     from .schema import make_schema
 
-    total = sum(len(m.years) for m in measures)
-    tasks = _plan_runs(measures, folder / ".runs", workers)
     (folder / ".runs").mkdir()
     arrays = ArrayBuilder()
     runs: list[Run] = []
     surfaces: set[tuple[str, str]] = set()
-    for run in _runs(tasks, workers):
+    for run in _runs(_tasks(measures, folder / ".runs"), workers):
         for row in run.rows:
-            arrays.add(dict(zip((*CODED, "plan_page"), row, strict=True)))
+            arrays.add(row)
         arrays.add_lengths(run.lengths)
         surfaces |= run.surfaces
         run.rows, run.surfaces = [], set()
         runs.append(run)
         if progress:
-            progress(len(arrays), total)
+            progress(len(arrays), max(total, len(arrays)))
     lengths = np.concatenate([r.lengths for r in runs]) if runs else np.zeros((0, len(SEARCH_FIELDS)))
     ix = whoosh_index.create_in(str(folder), make_schema())
     writer = KeyWriter(ix)
@@ -93,7 +96,7 @@ def write_generation(measures: Sequence[Measure], folder: Path, progress: Progre
     except BaseException:
         writer.cancel()
         raise
-    join_parts(folder, [(r.docs[0], r.docs[1], r.docs[2], r.doc_base) for r in runs])
+    join_parts(folder, [(*r.docs, r.doc_base) for r in runs])
     arrays.save(folder)
     write_surfaces(folder, surfaces)
     for run in runs:
@@ -113,36 +116,46 @@ class _Task:
     folder: Path
 
 
-def _plan_runs(measures: Sequence[Measure], folder: Path, workers: int | None) -> list[_Task]:
-    """Consecutive measures in runs of at most ``RUN_RECORDS`` records, at least one per worker when there is
-    enough to share."""
-    total = sum(len(m.years) for m in measures)
-    workers = _workers(workers)
-    size = min(RUN_RECORDS, max(1, -(-total // workers))) if total >= 1000 * workers else max(total, 1)
-    tasks, start, doc_base, records = [], 0, 0, 0
-    for i, m in enumerate(measures):
+def _tasks(measures: Iterable[Measure], folder: Path) -> Iterator[_Task]:
+    """Consecutive measures in runs of ``FIRST_RUN`` records, then twice as many each time up to ``RUN_RECORDS``."""
+    size, batch, records, doc_base, index = FIRST_RUN, [], 0, 0, 0
+    for m in measures:
+        batch.append(m)
         records += len(m.years)
-        if records >= size or i == len(measures) - 1:
-            tasks.append(_Task(len(tasks), doc_base, measures[start:i + 1], folder))
-            doc_base += records
-            start, records = i + 1, 0
-    return tasks
+        if records >= size:
+            yield _Task(index, doc_base, batch, folder)
+            index, doc_base, batch, records = index + 1, doc_base + records, [], 0
+            size = min(2 * size, RUN_RECORDS)
+    if batch:
+        yield _Task(index, doc_base, batch, folder)
 
 
 def _workers(workers: int | None) -> int:
     return workers if workers is not None else min(os.cpu_count() or 1, 4)
 
 
-def _runs(tasks: list[_Task], workers: int | None) -> Iterator[Run]:
-    """The runs, in order; on several cores when there is more than one."""
-    workers = min(_workers(workers), len(tasks))
-    if workers <= 1:
+def _runs(tasks: Iterator[_Task], workers: int | None) -> Iterator[Run]:
+    """The runs, in order; on several cores when there is more than one (at most two runs a worker in flight,
+    so that the measures read ahead stay few)."""
+    workers = _workers(workers)
+    first = next(tasks, None)
+    if first is None:
+        return
+    second = next(tasks, None)
+    if workers <= 1 or second is None:
+        yield from map(_analyse_run, (t for t in (first, second) if t is not None))
         yield from map(_analyse_run, tasks)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start,
                                                   initargs=(os.getpid(), tuple(HELD_LOCKS))) as pool:
-        yield from pool.imap(_analyse_run, tasks)
+        pending = deque(pool.apply_async(_analyse_run, (t,)) for t in (first, second))
+        for task in tasks:
+            pending.append(pool.apply_async(_analyse_run, (task,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def _analyse_run(task: _Task) -> Run:
@@ -160,6 +173,8 @@ def _analyse_run(task: _Task) -> Run:
             pos = 0
             counts = []
             for f, tokens in enumerate(analysed.tokens):
+                if pos + len(tokens) >= MAX_POSITIONS:  # a record of over a million keys: the rest is not indexed
+                    tokens = tokens[:max(0, MAX_POSITIONS - 1 - pos)]
                 n = len(tokens)
                 key_ids.extend([vocab.setdefault(t.key, len(vocab)) for t in tokens])
                 docs.extend([doc] * n)
@@ -172,11 +187,10 @@ def _analyse_run(task: _Task) -> Run:
                          record.plan_page if record.plan_page is not None else -1))
             store.add(record.to_row(), analysed.offsets())
             doc += 1
-    firsts, offsets = store.close()
+    offsets, dictionary = store.close()
     path = task.folder / f"run-{task.index}.post"
     _write_run(path, vocab, key_ids, docs, fields, positions)
-    return Run(task.index, task.doc_base, doc - task.doc_base, path,
-               (task.folder / f"run-{task.index}.docs", firsts, offsets), rows,
+    return Run(task.index, task.doc_base, doc - task.doc_base, path, (store.path, offsets, dictionary), rows,
                np.asarray(lengths, dtype=np.uint32).reshape(-1, len(SEARCH_FIELDS)), surfaces)
 
 

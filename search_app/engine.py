@@ -38,13 +38,13 @@ class _Run:
 
 class Engine:
     def __init__(self, index_root: Path, synonyms: Path | None = None, snippet_chars: int = 120,
-                 result_cache: int = 256, timeout_ms: int = 0) -> None:
+                 result_cache: int = 256, timeout_ms: int = 0, cache_mb: int = 256) -> None:
         self.index_root = Path(index_root)
         self.synonyms = SynonymFile(synonyms)
         self.snippet_chars = snippet_chars
         self._pages = ResultCache(result_cache)
         self.timeout_ms = timeout_ms
-        self.live = LiveIndex(self.index_root)
+        self.live = LiveIndex(self.index_root, cache_mb)
         self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
 
     @property

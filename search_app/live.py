@@ -39,13 +39,13 @@ class OpenGeneration:
     """One index generation, open: its Whoosh index, posting lists, document store, arrays, surfaces and caches
     (shared by threads)."""
 
-    def __init__(self, index_root: Path) -> None:
+    def __init__(self, index_root: Path, cache_mb: int = 256) -> None:
         self.ix, self.info = open_index(index_root)
         folder = self.info.path
         self.columns = Columns.load(folder)
         self.postings = PostingsFile(folder)
         self.docs = DocStore(folder)
-        self.terms = TermCache()
+        self.terms = TermCache(cache_mb * 1024 * 1024)
         self.stats_cache: Stats | None = None
         self._surfaces: dict[str, tuple[str, ...]] | None = None
         self._measures: tuple[np.ndarray, np.ndarray] | None = None
@@ -105,8 +105,9 @@ class ThreadSearcher:
 class LiveIndex:
     """The generation ``index_root/CURRENT`` names, and this thread's searcher of it."""
 
-    def __init__(self, index_root: Path) -> None:
+    def __init__(self, index_root: Path, cache_mb: int = 256) -> None:
         self.index_root = Path(index_root)
+        self.cache_mb = cache_mb
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: OpenGeneration | None = None
@@ -121,7 +122,7 @@ class LiveIndex:
             gen = current_generation(self.index_root)
             with self._lock:
                 if self._open is None or (gen is not None and gen.name != self._open.info.generation):
-                    self._open = OpenGeneration(self.index_root)
+                    self._open = OpenGeneration(self.index_root, self.cache_mb)
                 self._checked = now
                 live = self._open
         return live

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from indexer.arrays import Columns
-from indexer.postings import FIELD_BITS, Postings
+from indexer.postings import FIELD_BITS, MAX_POSITIONS, POSITION_BITS, Postings
 from indexer.schema import FACET_FIELDS, SEARCH_FIELDS
 from indexer.writer import K1
 
@@ -28,9 +28,6 @@ from .compiled import And, CompiledNode, CompiledWord, Not, Or
 from .models import SearchRequest
 from .postings import TermCache
 from .query import QueryError
-
-#: A position's record and place packed into one number: record index × STRIDE + position.
-STRIDE = 1 << 32
 
 
 @dataclass(frozen=True)
@@ -62,6 +59,7 @@ Dense = Callable[[Found], "tuple[np.ndarray, np.ndarray, np.ndarray] | None"]
 
 
 EMPTY = Found(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.uint8))
+NO_WEIGHTS = np.zeros(0, np.float32)
 
 
 class SearchTimeout(QueryError):
@@ -134,7 +132,8 @@ class Matcher:
             df = len(postings)
             idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
             w = postings.weights
-            return Scored(postings, (idf * w * (K1 + 1) / (w + K1)).astype(np.float32))
+            score = (idf * w * (K1 + 1) / (w + K1)).astype(np.float32)
+            return Scored(replace(postings, weights=NO_WEIGHTS), score)  # the weights are in the score now
 
         return self.cache.get_or_load(("scored", self.generation, key), load,
                                       lambda s: 0 if s is None else s.postings.nbytes + s.score.nbytes)
@@ -164,73 +163,82 @@ class Matcher:
         candidates = intersect([Found(s.postings.docs, s.score, s.postings.masks) for s in lists]).docs
         if not len(candidates):
             return EMPTY
-        index = [np.searchsorted(s.postings.docs, candidates) for s in lists]
-        starts = run_starts([s.postings for s in lists], index)
+        starts = run_starts([self.codes(k) for k in keys], candidates)
         if not len(starts):
             return EMPTY
-        owner, position = starts // STRIDE, starts % STRIDE
-        field = (position[:, None] >= self.columns.field_starts[candidates[owner]]).sum(axis=1) - 1
+        docs, position = starts >> POSITION_BITS, starts & (MAX_POSITIONS - 1)
+        field = (position[:, None] >= self.columns.field_starts[docs]).sum(axis=1) - 1
         bits = (1 << field).astype(np.uint8)
         keep = (bits & self.field_bits) != 0
-        owner, bits = owner[keep], bits[keep]
-        if not len(owner):
+        docs, bits = docs[keep], bits[keep]
+        if not len(docs):
             return EMPTY
-        firsts = np.concatenate(([0], np.flatnonzero(np.diff(owner)) + 1))
-        hit = owner[firsts]
-        score = sum(s.score[i[hit]] for s, i in zip(lists, index, strict=True))
-        return Found(candidates[hit], score.astype(np.float32), np.bitwise_or.reduceat(bits, firsts))
+        firsts = np.concatenate(([0], np.flatnonzero(np.diff(docs)) + 1))
+        hit = docs[firsts].astype(np.int32)
+        score = sum(s.score[np.searchsorted(s.postings.docs, hit)] for s in lists)
+        return Found(hit, score.astype(np.float32), np.bitwise_or.reduceat(bits, firsts))
 
+    def codes(self, key: str) -> np.ndarray:
+        """A key's occurrences as record << POSITION_BITS | position, ascending (kept for the generation)."""
+        return self.cache.get_or_load(("codes", self.generation, key), lambda: self.scored(key).postings.codes(),
+                                      lambda a: a.nbytes)
 
     def occurrences(self, docs: Sequence[int], runs: Sequence[tuple[str, ...]]
                     ) -> list[dict[str, list[tuple[int, int]]]]:
         """Where ``runs`` occur in each of ``docs``, in the fields searched: per record, field → (first key, last
         key) indexes of each occurrence."""
         out: list[dict[str, list[tuple[int, int]]]] = [{} for _ in docs]
-        wanted = np.asarray(docs, dtype=np.int32)
+        row_of = {doc: row for row, doc in enumerate(docs)}
+        wanted = np.asarray(sorted(row_of), dtype=np.int64)
         for keys in runs:
-            lists = [self.scored(k) for k in keys]
-            if not keys or any(s is None for s in lists):
+            if not keys or any(self.scored(k) is None for k in keys):
                 continue
-            present = np.ones(len(wanted), dtype=bool)
-            for s in lists:
-                present &= contains(s.postings.docs, wanted)
-            if not present.any():
-                continue
-            targets = wanted[present]
-            rows = np.flatnonzero(present)
-            index = [np.searchsorted(s.postings.docs, targets) for s in lists]
-            starts = run_starts([s.postings for s in lists], index)
-            owners, positions = starts // STRIDE, starts % STRIDE
-            fields = (positions[:, None] >= self.columns.field_starts[targets[owners]]).sum(axis=1) - 1
-            locals_ = positions - self.columns.field_starts[targets[owners], fields]
-            for owner, f, local in zip(owners.tolist(), fields.tolist(), locals_.tolist(), strict=True):
+            starts = run_starts([self.codes(k) for k in keys], wanted)
+            found, positions = starts >> POSITION_BITS, starts & (MAX_POSITIONS - 1)
+            fields = (positions[:, None] >= self.columns.field_starts[found]).sum(axis=1) - 1
+            local = positions - self.columns.field_starts[found, fields]
+            for doc, f, at in zip(found.tolist(), fields.tolist(), local.tolist(), strict=True):
                 name = SEARCH_FIELDS[f]
                 if self.field_bits & FIELD_BITS[name]:
-                    out[rows[owner]].setdefault(name, []).append((local, local + len(keys) - 1))
+                    out[row_of[doc]].setdefault(name, []).append((at, at + len(keys) - 1))
         return out
 
 
-def run_starts(lists: Sequence[Postings], index: Sequence[np.ndarray]) -> np.ndarray:
-    """Where the keys of ``lists`` stand in a row, in the records at ``index`` of each list (the same records):
-    each start as record-index × STRIDE + position, ascending."""
-    positions, owner = lists[0].positions_of(index[0])
-    starts = owner.astype(np.int64) * STRIDE + positions
-    for step, (p, i) in enumerate(zip(lists[1:], index[1:], strict=True), start=1):
-        pos, own = p.positions_of(i)
-        codes = own.astype(np.int64) * STRIDE + pos
-        starts = starts[contains(codes, starts + step)]
-        if not len(starts):
-            break
+def run_starts(codes: Sequence[np.ndarray], docs: np.ndarray) -> np.ndarray:
+    """Where ``codes``' keys stand in a row (each list: a key's occurrences as record << POSITION_BITS | position,
+    ascending), in ``docs`` (ascending): each start as record << POSITION_BITS | position, ascending. The key with
+    fewest occurrences anchors the run; the others are looked up one position on."""
+    anchor = min(range(len(codes)), key=lambda i: len(codes[i]))
+    base = codes[anchor]
+    lo = np.searchsorted(base, docs.astype(np.int64) << POSITION_BITS)
+    hi = np.searchsorted(base, (docs.astype(np.int64) + 1) << POSITION_BITS)
+    index = np.repeat(lo - np.concatenate(([0], np.cumsum(hi - lo)[:-1])), hi - lo) + np.arange((hi - lo).sum())
+    starts = base[index] - anchor
+    for step, key_codes in enumerate(codes):
+        if step != anchor and len(starts):
+            starts = starts[contains(key_codes, starts + step)]
     return starts
 
 
 # -- set operations on sparse results -----------------------------------------------------------------------------
 
 
+#: Above this many values looked up, membership is read from a mask over all values instead of searched.
+DENSE_LOOKUPS = 4096
+
+
 def contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Which of ``values`` are in ``sorted_values`` (ascending)."""
+    """Which of ``values`` are in ``sorted_values`` (ascending, non-negative)."""
     if not len(sorted_values):
         return np.zeros(len(values), dtype=bool)
+    top = int(sorted_values[-1])
+    if len(values) > DENSE_LOOKUPS and top < 64 * (len(values) + len(sorted_values)):
+        mask = np.zeros(top + 1, dtype=bool)
+        mask[sorted_values] = True
+        inside = values <= top
+        out = np.zeros(len(values), dtype=bool)
+        out[inside] = mask[values[inside]]
+        return out
     at = np.searchsorted(sorted_values, values)
     at[at == len(sorted_values)] = 0
     return sorted_values[at] == values

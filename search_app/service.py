@@ -6,10 +6,11 @@ import logging
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer import Dataset, PlansearchError, TableError, read_paths, read_table, sources
+from indexer import Dataset, PlansearchError, ReadWarning, TableError, read_datasets, read_table, sources
 from indexer.config import load_config
 from indexer.generations import IndexInfo, current_generation
 from indexer.store import build_index, is_stale, previous_source
@@ -25,10 +26,21 @@ def table_files(data_dir: Path) -> list[Path]:
     return sources.table_files(data_dir)
 
 
+@dataclass(frozen=True)
+class BuiltDataset:
+    """What a build read of a dataset: its tables, how many measures and records, and the reader's warnings."""
+
+    slug: str
+    paths: tuple[str, ...]
+    measures: int
+    records: int
+    warnings: tuple[ReadWarning, ...]
+
+
 def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_progress: bool = False,
           wait: bool = False, keep_previous: bool = False,
-          errors: list[str] | None = None) -> tuple[list[Dataset], IndexInfo]:
-    """Read the tables and build a new index generation from them.
+          errors: list[str] | None = None) -> tuple[list[BuiltDataset], IndexInfo]:
+    """Read the tables and build a new index generation from them, one dataset at a time.
 
     With ``keep_previous`` (a reload), a table that cannot be read is replaced by the version the live index
     was built from, or left out if it has none (a new table), and the error is appended to ``errors``; without
@@ -50,15 +62,19 @@ def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_
             errors.append(message)
         return ds
 
-    datasets = read_paths(paths, encoding=encoding, fallback=fallback)
-    if not datasets:
-        raise PlansearchError("no table could be read; the index is left as it was")
     seen = [f for p in paths for f in (table_files(p) if p.is_dir() else [p])]
+    built: list[BuiltDataset] = []
+
+    def heard(ds: Dataset) -> None:
+        built.append(BuiltDataset(ds.slug, tuple(ds.paths), len(ds.measures), sum(len(m.years) for m in ds.measures),
+                                  ds.warnings))
+
     progress = _Progress() if show_progress else None
-    info = build_index(datasets, index_dir, progress=progress, wait=wait, seen=seen)
+    info = build_index(read_datasets(paths, encoding=encoding, fallback=fallback), index_dir, progress=progress,
+                       wait=wait, seen=seen, on_dataset=heard)
     if progress:
         progress.finish()
-    return datasets, info
+    return built, info
 
 
 def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
@@ -86,7 +102,8 @@ def make_engine(settings: Mapping[str, Any]) -> Engine:
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
     synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
     return Engine(index_dir, synonyms=synonyms, snippet_chars=int(settings["SNIPPET_CHARS"]),
-                  result_cache=int(settings["RESULT_CACHE"]), timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]))
+                  result_cache=int(settings["RESULT_CACHE"]), timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]),
+                  cache_mb=int(settings["CACHE_MB"]))
 
 
 class _Progress:

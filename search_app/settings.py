@@ -31,6 +31,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SNIPPET_CHARS", 120, "about how many characters a highlighted snippet shows"),
     Setting("SEARCH_TIMEOUT_MS", 3000, "longest a search may run before it is refused as too broad (0: no limit)"),
     Setting("RESULT_CACHE", 256, "how many recent result pages to keep in memory (0: none)"),
+    Setting("CACHE_MB", 256, "memory for decoded posting lists and matched words, per server process (MB)"),
     Setting("CONNECTIONS", 1000, "open connections a server process accepts before it waits for one to close"),
     Setting("IDLE_SECONDS", 30, "a connection that sends nothing for this long is closed"),
     Setting("WATCH_SECONDS", 5, "how often serve checks DATA_DIR for changed tables (0: never)"),

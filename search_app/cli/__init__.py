@@ -68,15 +68,15 @@ def _index(args: argparse.Namespace) -> int:
                            errors=errors)
     seconds = time.perf_counter() - started
     if len(datasets) > LIST_DATASETS:
-        tables = sum(len(ds.tables) for ds in datasets)
+        tables = sum(len(ds.paths) for ds in datasets)
         warned = Counter(ds.slug for ds in datasets for _ in ds.warnings)
-        print(f"{len(datasets):,} datasets from {tables:,} tables: {sum(len(ds.measures) for ds in datasets):,} "
+        print(f"{len(datasets):,} datasets from {tables:,} tables: {sum(ds.measures for ds in datasets):,} "
               f"measures, {sum(warned.values()):,} warnings in {len(warned):,} datasets "
               "(plansearch inspect FOLDER lists them)")
     else:
         for ds in datasets:
             files = ", ".join(str(p) for p in ds.paths)
-            print(printable(f"{ds.slug}: {len(ds.measures)} measures, {len(ds.records())} records from {files}"))
+            print(printable(f"{ds.slug}: {ds.measures} measures, {ds.records} records from {files}"))
             for w in ds.warnings:
                 print(printable(f"  warning: {w}"))
     print(f"indexed {info.records} records in {seconds:.1f} s ({info.records / max(seconds, 1e-9):,.0f} records/s) "
