@@ -28,6 +28,21 @@ LOCK = "build.lock"
 #: File descriptors of the build locks this process holds: a forked worker closes them (see ``writer.py``), so
 #: that a worker left behind by a killed build cannot keep the lock.
 HELD_LOCKS: set[int] = set()
+
+
+def _let_go_of_locks_in_child() -> None:
+    """In a forked child (an analysis worker, a server worker): close the build lock's inherited descriptor, so
+    that the lock ends with the build that took it, not with the last process forked during it."""
+    for fd in tuple(HELD_LOCKS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_let_go_of_locks_in_child)
 META = "meta.json"
 #: Changes whenever what a generation stores changes; a generation of another version is rebuilt. The stored
 #: records are written with ``marshal``, whose format is Python's: the version names the Python too.

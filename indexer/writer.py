@@ -32,7 +32,6 @@ from whoosh.writing import SegmentWriter
 
 from .arrays import CODED, ArrayBuilder
 from .docstore import DocStoreWriter, join_parts
-from .generations import HELD_LOCKS
 from .models import Measure
 from .postings import MAX_POSITIONS, encode
 from .schema import KEY_FIELD, SEARCH_FIELDS, analysed_records
@@ -148,7 +147,7 @@ def _runs(tasks: Iterator[_Task], workers: int | None) -> Iterator[Run]:
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start,
-                                                  initargs=(os.getpid(), tuple(HELD_LOCKS))) as pool:
+                                                  initargs=(os.getpid(),)) as pool:
         pending = deque(pool.apply_async(_analyse_run, (t,)) for t in (first, second))
         for task in tasks:
             pending.append(pool.apply_async(_analyse_run, (task,)))
@@ -298,14 +297,10 @@ class KeyWriter(SegmentWriter):
 _PR_SET_PDEATHSIG = 1
 
 
-def _worker_start(parent: int, locks: tuple[int, ...]) -> None:
-    """In each analysis worker: let go of the build lock inherited from the build, and die with the build (on
-    Linux, the kernel sends SIGKILL when the parent dies; a worker whose parent is already gone exits)."""
-    for fd in locks:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+def _worker_start(parent: int) -> None:
+    """In each analysis worker: die with the build (on Linux, the kernel sends SIGKILL when the parent dies; a
+    worker whose parent is already gone exits). The build lock's descriptor was closed at fork
+    (``indexer.generations``)."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: Debian's Chromium driven by Playwright against waitress on 127.0.0.1.
+"""Helpers for the browser tests: Debian's Chromium driven by Playwright against an HTTP server on 127.0.0.1.
 
 Not a test module: the tests import it (pytest puts ``tests/`` on ``sys.path``); the ``browser`` and ``page``
 fixtures are in ``conftest.py`` and need a module's ``server`` fixture.
@@ -18,12 +18,15 @@ TIMEOUT_MS = 10_000
 
 
 def serving(app) -> Iterator[str]:
-    """Serve ``app`` with the real WSGI server (waitress) on a free port; yields its base URL."""
-    import waitress
+    """Serve ``app`` (an app object this test process made, so Werkzeug's threaded server rather than Granian,
+    which imports its app in worker processes; ``test_serve.py`` covers Granian) on a free port; yields its base
+    URL."""
+    from werkzeug.serving import make_server
 
-    wsgi = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, name="waitress", daemon=True)
+    wsgi = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=wsgi.serve_forever, name="http", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{wsgi.effective_port}"
-    wsgi.close()
+    yield f"http://127.0.0.1:{wsgi.server_port}"
+    wsgi.shutdown()
+    wsgi.server_close()
     thread.join(timeout=5)

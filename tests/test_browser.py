@@ -1,4 +1,4 @@
-"""The site in a real browser: Debian's Chromium driven by Playwright against the waitress server on 127.0.0.1.
+"""The site in a real browser: Debian's Chromium driven by Playwright on 127.0.0.1.
 
 Search, facets, a measure's years, the plan PDF link and the CSV download, as a person would use them.
 The search page's screenshot is saved to tests/artifacts/search.png (not committed).
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    """The real WSGI server (waitress) over the bundled table with a plan PDF, on a free port."""
+    """An HTTP server over the bundled table with a plan PDF, on a free port."""
     yield from serving(plan_app(tmp_path_factory, "browser", plan_pdf=True))
 
 

@@ -151,9 +151,9 @@ def test_json_line_escapes_what_json_leaves_raw():
 def test_a_log_line_cannot_be_forged(capsys):
     import logging
 
-    from search_app.cli import _PrintableFormatter
+    from search_app.logs import PrintableFormatter
 
     record = logging.LogRecord("plansearch", logging.ERROR, __file__, 1, "cannot read %s", ("a\nERROR forged\x1b[2J",),
                                None)
-    assert _PrintableFormatter("%(levelname)s %(message)s").format(record) == \
+    assert PrintableFormatter("%(levelname)s %(message)s").format(record) == \
         "ERROR cannot read a\\nERROR forged\\x1b[2J"

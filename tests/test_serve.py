@@ -1,4 +1,4 @@
-"""plansearch serve: waitress on 127.0.0.1, one process or several sharing the port."""
+"""plansearch serve: Granian on 127.0.0.1, one worker process or several sharing the port."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -85,21 +86,26 @@ def test_idle_and_trickling_connections_cannot_shut_out_users(data_dir, index_di
         proc.communicate(timeout=30)
 
 
-@pytest.mark.parametrize(("key", "value"), [("CONNECTIONS", 0), ("IDLE_SECONDS", 0), ("IDLE_SECONDS", -5),
-                                            ("THREADS", 0)])
-def test_connection_settings_below_one_are_refused(key, value):
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("CONNECTIONS", 0, "at least 1 \\(it is 0\\)"), ("IDLE_SECONDS", 0, "at least 1 \\(it is 0\\)"),
+    ("IDLE_SECONDS", -5, "at least 1 \\(it is -5\\)"), ("THREADS", 0, "at least 1 \\(it is 0\\)"),
+    ("IDLE_SECONDS", 61, "at most 60 \\(it is 61\\)")])
+def test_connection_settings_out_of_range_are_refused(key, value, message):
     from search_app.settings import load_settings
-    from search_app.web.server import _waitress_options
+    from search_app.web.server import granian_options
 
-    with pytest.raises(ValueError, match=f"^PLANSEARCH_{key} must be at least 1 \\(it is {value}\\)$"):
-        _waitress_options(load_settings({key: value}))
+    with pytest.raises(ValueError, match=f"^PLANSEARCH_{key} must be {message}$"):
+        granian_options(load_settings({key: value}), workers=1)
 
 
-def test_connections_counts_client_connections_only():
+def test_settings_become_granian_options():
     from search_app.settings import load_settings
-    from search_app.web.server import _waitress_options
+    from search_app.web.server import granian_options
 
-    assert _waitress_options(load_settings({"CONNECTIONS": 2}))["connection_limit"] == 4
+    options = granian_options(load_settings({"CONNECTIONS": 7, "IDLE_SECONDS": 9, "THREADS": 3}), workers=2)
+    assert (options["backpressure"], options["blocking_threads"], options["workers"]) == (7, 3, 2)
+    assert options["http1_settings"].header_read_timeout == 9000
+    assert options["respawn_failed_workers"] is True
 
 
 def test_connections_is_the_number_of_clients_served_at_once(data_dir, index_dir):
@@ -107,6 +113,91 @@ def test_connections_is_the_number_of_clients_served_at_once(data_dir, index_dir
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=10):  # one client idles; a second is served
             assert _get(f"http://127.0.0.1:{port}/healthz")["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+
+
+def test_a_busy_port_is_one_line(data_dir, index_dir):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "search_app.cli", "serve", "--port", str(port), "--data",
+                               str(data_dir), "--index-dir", str(index_dir)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"plansearch: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def _children(pid: int) -> set[int]:
+    """The server's worker processes (not multiprocessing's resource tracker)."""
+    out = set()
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.add(int(child))
+        except FileNotFoundError:
+            pass
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
+def test_a_killed_worker_is_started_again(data_dir, index_dir):
+    proc, port, _ = _start(data_dir, index_dir, workers=2)
+    search = f"http://127.0.0.1:{port}/api/search?q=%E3%82%B3%E3%83%AD%E3%83%8A"  # コロナ
+    try:
+        for _ in range(100):
+            workers = _children(proc.pid)
+            if len(workers) == 2:
+                break
+            time.sleep(0.05)
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        for _ in range(200):
+            try:  # a connection the dying worker had queued is reset; no request gets an error page
+                assert _get(search)["total"] == 8
+            except urllib.error.HTTPError:
+                raise
+            except OSError:
+                pass
+            now = _children(proc.pid)
+            if len(now) == 2 and victim not in now:
+                break
+            time.sleep(0.05)
+        assert len(now) == 2 and victim not in now
+        time.sleep(1)  # the new worker has opened the index
+        assert all(_get(search)["total"] == 8 for _ in range(20))
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        return s.recv(200).split(b"\r\n", 1)[0]
+
+
+def test_requests_refused_before_the_app(data_dir, index_dir):
+    proc, port, _ = _start(data_dir, index_dir)
+    try:
+        big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 600_000 + b"\r\n\r\n"
+        assert _raw(port, big) == b"HTTP/1.1 431 Request Header Fields Too Large"
+        bad_length = b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+        assert _raw(port, bad_length) == b"HTTP/1.1 400 Bad Request"
+        assert _raw(port, b"NOT HTTP\r\n\r\n") == b"HTTP/1.1 400 Bad Request"
+        # a URL with raw UTF-8 (not %-encoded) is read as UTF-8
+        raw_word = "GET /api/search?q=いじめ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        assert _raw(port, raw_word) == b"HTTP/1.1 200 OK"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)

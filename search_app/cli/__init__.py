@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 from collections import Counter
@@ -14,8 +13,9 @@ from indexer import Dataset, PlansearchError, read_paths
 from indexer.models import TEXT_FIELDS
 from indexer.years import year_label
 
+from ..logs import configure_logging, printable
 from ..settings import load_settings
-from .terminal import json_line, printable
+from .terminal import json_line
 
 DEFAULT_DATA = Path("data")
 
@@ -120,7 +120,7 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings["HOST"]
     port = args.port if args.port is not None else settings["PORT"]
     workers = args.workers if args.workers is not None else int(settings["WORKERS"])
-    serve(settings, host, port, workers=workers, quiet=not args.verbose)
+    serve(settings, host, port, workers=workers, verbose=args.verbose)
     return 0
 
 
@@ -172,23 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _PrintableFormatter(logging.Formatter):
-    """Log lines with a file name's or a cell's control characters shown, not obeyed by the terminal."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        # a newline in the message is shown too, so that no file name or path can forge a log line;
-        # a traceback keeps its lines
-        record = logging.makeLogRecord({**record.__dict__, "args": None,
-                                        "msg": printable(record.getMessage()).replace("\n", "\\n")})
-        return "\n".join(printable(line) for line in super().format(record).split("\n"))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = logging.StreamHandler()
-    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    configure_logging(args.verbose)
     try:
         overrides = {k: v for k, v in (("DATA_DIR", getattr(args, "data_dir", None)),
                                        ("INDEX_DIR", getattr(args, "index_dir", None))) if v}

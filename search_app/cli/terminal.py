@@ -8,27 +8,12 @@ import re
 from indexer.models import HIGHLIGHT_LABELS
 
 from ..highlight import Snippet
+from ..logs import printable
 from ..models import SearchPage
 
 ELLIPSIS = "…"
-#: Control characters a terminal would act on (escape sequences, bells, carriage returns …), not tab or newline;
-#: and lone surrogates: the bytes of a file name that is not UTF-8 (0x9b is an 8-bit escape) or that no
-#: strict encoder writes.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 #: What JSON with ``ensure_ascii`` off leaves raw: DEL, C1 controls, lone surrogates (C0 are escaped).
 _JSON_RAW = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
-
-
-def _shown(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as Python's file system encoding keeps it
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def printable(text: object) -> str:
-    """``text`` safe to print on a terminal: control characters shown as ``\\x1b`` rather than obeyed."""
-    return _CONTROL.sub(lambda m: _shown(m.group()), str(text))
 
 
 def json_line(value: object) -> str:

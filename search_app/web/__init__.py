@@ -2,7 +2,7 @@
 
 Pages (``pages.py``) and the JSON API (``api.py``) are two blueprints; request parameters are parsed in
 ``params.py``, every error is mapped in ``errors.py``, security headers are set in ``security.py``, and
-``server.py`` serves the app with waitress. For development: ``flask --app search_app.web run``.
+``server.py`` serves the app with Granian. For development: ``flask --app search_app.web run``.
 """
 
 from __future__ import annotations

@@ -1,99 +1,113 @@
-"""Serving with waitress: one process with several threads, or (POSIX) several processes sharing one socket.
+"""Serving with Granian: its HTTP/1.1 is Rust (hyper on tokio), the app runs in Python threads.
 
-Python runs one thread at a time, so on a machine with several cores more
-processes answer more searches at once. The parent binds the socket, builds
-the index if needed and watches the data folder; each child opens the index
-itself and follows the parent's new generations through ``INDEX_DIR/CURRENT``.
+Granian's main process binds the socket and starts ``workers`` processes that
+share it; each one opens the index itself and follows new generations through
+``INDEX_DIR/CURRENT``. Here, the main process also builds the index if needed
+and watches the data folder. Python runs one thread at a time, so on a machine
+with several cores more processes answer more searches at once; the HTTP work
+(parsing, keep-alive, slow clients) happens outside Python's lock.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import multiprocessing
 import os
-import signal
 import socket
-import sys
 from pathlib import Path
 
-import waitress
-
 from indexer.generations import live_info
+from indexer.models import PlansearchError
 
+from ..logs import configure_logging
 from ..reload import start_watcher
 from ..service import ensure_index
 
 log = logging.getLogger(__name__)
 
-#: waitress refuses larger requests itself (no route takes a body; see MAX_CONTENT_LENGTH).
-LIMITS = {"max_request_body_size": 64 * 1024, "max_request_header_size": 64 * 1024}
+#: the settings the worker processes build their app from (a JSON object in the environment)
+SETTINGS_VARIABLE = "PLANSEARCH_SERVE_SETTINGS"
 
 
-def _waitress_options(settings: dict) -> dict:
-    """Limits, and connection handling that idle or trickling clients cannot exhaust.
+#: Granian waits at most a minute for a request's headers
+MAX_IDLE_SECONDS = 60
 
-    waitress stops accepting at ``connection_limit`` open connections and closes
-    one idle for ``channel_timeout`` seconds (checked every ``cleanup_interval``);
-    ``poll()`` rather than ``select()`` lets it watch more than 1,024 sockets.
-    """
+
+def _checked(settings: dict) -> tuple[int, int, int]:
     idle, connections, threads = (int(settings[k]) for k in ("IDLE_SECONDS", "CONNECTIONS", "THREADS"))
     for key, value in (("IDLE_SECONDS", idle), ("CONNECTIONS", connections), ("THREADS", threads)):
         if value < 1:
             raise ValueError(f"PLANSEARCH_{key} must be at least 1 (it is {value})")
-    # waitress counts its listening socket and its wake-up pipe as connections too
-    return {**LIMITS, "threads": threads, "ident": "plansearch",
-            "connection_limit": connections + 2, "channel_timeout": idle,
-            "cleanup_interval": max(1, min(30, idle // 3)), "asyncore_use_poll": True}
+    if idle > MAX_IDLE_SECONDS:
+        raise ValueError(f"PLANSEARCH_IDLE_SECONDS must be at most {MAX_IDLE_SECONDS} (it is {idle})")
+    return idle, connections, threads
 
 
-def _bound_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
+#: Granian's own messages go where plansearch's go (the root logger: stderr, control characters escaped)
+_LOGGING = {"loggers": {"_granian": {"propagate": True}, "granian.access": {"propagate": True}}}
 
 
-def serve(settings: dict, host: str, port: int, workers: int = 1, quiet: bool = True) -> None:
-    """Serve the app until interrupted; prints the address to open."""
+def granian_options(settings: dict, workers: int, verbose: bool = False) -> dict:
+    """Granian's options from plansearch's settings.
+
+    ``THREADS`` Python threads per process run the app; a process holds at most
+    ``CONNECTIONS`` connections at once (more wait in the socket's queue until one
+    closes); a client has ``IDLE_SECONDS`` to send a request's headers, after
+    connecting or after its previous answer, else the connection is closed. A
+    worker process that dies (killed, out of memory) is started again.
+    """
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
+    idle, connections, threads = _checked(settings)
+    return {"interface": Interfaces.WSGI, "workers": max(1, workers), "blocking_threads": threads,
+            "backpressure": connections, "http": "1",
+            "http1_settings": HTTP1Settings(header_read_timeout=idle * 1000),
+            "log_level": LogLevels.info if verbose else LogLevels.warning, "log_access": False,
+            "log_dictconfig": _LOGGING,
+            "websockets": False, "factory": True, "respawn_failed_workers": True, "respawn_interval": 0.5}
+
+
+def app_from_environment():
+    """The Flask app of one worker process (Granian's target): settings from ``SETTINGS_VARIABLE``."""
     from . import create_app
 
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    configure_logging(bool(settings.pop("VERBOSE", False)))
+    return create_app({**settings, "BUILD_INDEX": False})
+
+
+def serve(settings: dict, host: str, port: int, workers: int = 1, verbose: bool = False) -> None:
+    """Serve the app until interrupted; prints the address to open."""
+    from granian import Granian
+
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
-    options = _waitress_options(settings)
-    watch = float(settings["WATCH_SECONDS"])
+    options = granian_options(settings, workers, verbose)
+    _check_address(host, port)
     ensure_index(data_dir, index_dir)
-    if workers <= 1 or not hasattr(os, "fork"):
-        app = create_app({**settings, "HOST": host, "PORT": port})
-        engine = app.extensions["plansearch"]
-        start_watcher(data_dir, index_dir, engine, watch)
-        _announce(engine.info, host, port, 1)
-        waitress.serve(app, host=host, port=port, _quiet=quiet, **options)
-        return
-    sock = _bound_socket(host, port)
-    children = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: its own app, engine and readers
-            try:
-                app = create_app({**settings, "HOST": host, "PORT": port, "BUILD_INDEX": False})
-                waitress.serve(app, sockets=[sock], _quiet=quiet, **options)
-            finally:
-                os._exit(0)
-        children.append(pid)
-    start_watcher(data_dir, index_dir, None, watch)
-    _announce(live_info(index_dir), host, port, workers)
+    os.environ[SETTINGS_VARIABLE] = json.dumps({**settings, "HOST": host, "PORT": port, "VERBOSE": verbose},
+                                               default=str)
+    # Workers start afresh rather than forked from this process, whose other threads (the data watcher,
+    # Granian's own) may hold a lock at the moment a worker is started again after a crash.
+    multiprocessing.set_start_method("spawn", force=True)
+    start_watcher(data_dir, index_dir, None, float(settings["WATCH_SECONDS"]))
+    _announce(live_info(index_dir), host, port, options["workers"])
+    Granian(f"{__name__}:app_from_environment", address=host, port=port, **options).serve()
 
-    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        sys.exit(0)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for pid in children:
-        os.waitpid(pid, 0)
+def _check_address(host: str, port: int) -> None:
+    """Fail in one line, before any work, if the address cannot be listened on (in use, not this machine's)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            sock.listen()
+        except (OSError, OverflowError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise PlansearchError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def _announce(info, host: str, port: int, workers: int) -> None:
