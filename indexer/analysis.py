@@ -53,12 +53,19 @@ def tagger() -> fugashi.Tagger:
 
 def morphemes(norm: Normalized) -> Iterator[tuple[str, str | None, str, int, int]]:
     """(surface, lemma, pos1, start, end) over folded text; offsets index ``norm.text``."""
+    for surface, lemma, pos1, start, end, _ in _nodes(norm):
+        yield surface, lemma, pos1, start, end
+
+
+def _nodes(norm: Normalized) -> Iterator[tuple[str, str | None, str, int, int, bool]]:
+    """``morphemes``, and whether the dictionary did not know the morpheme (MeCab grouped its characters by type:
+    a katakana or Latin run it has no word for)."""
     text = norm.text
     tag = tagger()
     with _lock:  # MeCab's lattice is not shared safely between threads
-        nodes = [(n.surface, n.white_space, n.feature.lemma, n.feature.pos1) for n in tag(text)]
+        nodes = [(n.surface, n.white_space, n.feature.lemma, n.feature.pos1, n.is_unk) for n in tag(text)]
     offset = 0
-    for surface, space, lemma, pos1 in nodes:
+    for surface, space, lemma, pos1, unknown in nodes:
         offset += len(space)
         if text.startswith(surface, offset):
             start = offset
@@ -67,7 +74,7 @@ def morphemes(norm: Normalized) -> Iterator[tuple[str, str | None, str, int, int
             if start < 0:
                 continue
         offset = start + len(surface)
-        yield surface, lemma, pos1, start, offset
+        yield surface, lemma, pos1, start, offset, bool(unknown)
 
 
 def is_stop(surface: str, pos1: str) -> bool:
@@ -96,24 +103,28 @@ class Token(NamedTuple):
     surface: str
 
 
-def analyse(text: str, surfaces: set[tuple[str, str]] | None = None) -> list[Token]:
+#: What the indexer collects of every morpheme: (folded written form, key, unknown to the dictionary).
+Surface = tuple[str, str, bool]
+
+
+def analyse(text: str, surfaces: set[Surface] | None = None) -> list[Token]:
     """The index keys of ``text`` in order, with their source offsets: the one analysis of the indexer and
-    the query alike (a key's position is its place in the list). Every morpheme's (folded written form, key) is
-    added to ``surfaces`` if given; a particle, an auxiliary or punctuation has the key ``""``."""
+    the query alike (a key's position is its place in the list). Every morpheme's (folded written form, key,
+    unknown) is added to ``surfaces`` if given; a particle, an auxiliary or punctuation has the key ``""``."""
     if not text:
         return []
     norm = normalize(text)
     span = norm.span
     out = []
-    for surface, lemma, pos1, start, end in morphemes(norm):
+    for surface, lemma, pos1, start, end, unknown in _nodes(norm):
         if is_stop(surface, pos1):
             if surfaces is not None:
-                surfaces.add((surface, ""))
+                surfaces.add((surface, "", False))
             continue
         token = Token(lemma_key(surface, lemma, pos1), *span(start, end), surface)
         out.append(token)
         if surfaces is not None:
-            surfaces.add((surface, token.key))
+            surfaces.add((surface, token.key, unknown))
     return out
 
 

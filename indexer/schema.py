@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from whoosh.fields import KEYWORD, Schema
 
 from .achievement import category, year_changes
-from .analysis import Token, analyse
+from .analysis import Surface, Token, analyse
 from .models import MEASURE, READ_FIELDS, TEXT_FIELDS, YEAR, Measure, StoredRecord
 
 #: Searchable texts: the record fields plus ``meta`` (policy, item, department, section, extra cells).
@@ -78,9 +78,9 @@ class AnalysedRecord:
                 for name, tokens in zip(SEARCH_FIELDS, self.tokens, strict=True) if tokens}
 
 
-def analysed_records(measure: Measure, surfaces: set[tuple[str, str]] | None = None) -> list[AnalysedRecord]:
-    """Each year of a measure, analysed (its title and meta once). Every morpheme's (written form, key) is added to
-    ``surfaces`` (a particle's key is ``""``)."""
+def analysed_records(measure: Measure, surfaces: set[Surface] | None = None) -> list[AnalysedRecord]:
+    """Each year of a measure, analysed (its title and meta once). Every morpheme's (written form, key, unknown) is
+    added to ``surfaces`` (a particle's key is ``""``)."""
     fixed = {"title": analyse(measure.title, surfaces), "meta": analyse(meta_text(measure), surfaces)}
     out = []
     for record in stored_records(measure):

@@ -30,6 +30,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.system import pack_ushort
 from whoosh.writing import SegmentWriter
 
+from .analysis import Surface
 from .arrays import CODED, ArrayBuilder
 from .docstore import DocStoreWriter, join_parts
 from .models import Measure
@@ -61,7 +62,7 @@ class Run:
     docs: tuple[Path, np.ndarray, bytes]  # (file, where each record starts in it, its dictionary)
     rows: list[tuple]  # per record: the coded columns (``CODED``), then the plan page
     lengths: np.ndarray  # per record: keys per field
-    surfaces: set[tuple[str, str]]
+    surfaces: set[Surface]
 
 
 def write_generation(measures: Iterable[Measure], folder: Path, progress: Progress | None = None,
@@ -76,7 +77,7 @@ def write_generation(measures: Iterable[Measure], folder: Path, progress: Progre
     (folder / ".runs").mkdir()
     arrays = ArrayBuilder()
     runs: list[Run] = []
-    surfaces: set[tuple[str, str]] = set()
+    surfaces: set[Surface] = set()
     for run in _runs(_tasks(measures, folder / ".runs"), workers):
         for row in run.rows:
             arrays.add(row)
@@ -161,7 +162,7 @@ def _analyse_run(task: _Task) -> Run:
     """Analyse a run's records and write its postings (in key order) and its part of the document store."""
     vocab: dict[str, int] = {}
     key_ids, docs, fields, positions = array("I"), array("I"), array("B"), array("I")
-    surfaces: set[tuple[str, str]] = set()
+    surfaces: set[Surface] = set()
     rows: list[tuple] = []
     lengths = []
     store = DocStoreWriter(task.folder, f"run-{task.index}.docs")

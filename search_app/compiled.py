@@ -14,7 +14,7 @@ from indexer.analysis import keys
 from indexer.normalize import fold
 
 from .highlight import Pattern
-from .lattice import key_runs
+from .lattice import key_runs, unknown_runs
 from .query import And, Node, Not, Or, Word
 from .synonyms import SynonymTable
 
@@ -64,6 +64,7 @@ def alternative(text: str, surfaces: Surfaces | None = None) -> Alternative:
     runs = [own] if own else []
     if surfaces is not None:
         runs += [r for r in key_runs(folded, surfaces) if r != own]
+        runs += [r for r in unknown_runs(folded, surfaces) if r not in runs]
     return Alternative(text, own, folded, tuple(runs))
 
 

@@ -9,6 +9,11 @@ keys that must stand in a row in the text. A match always starts and ends on the
 * 京都 is no hit inside 東京都 (東京|都): no run of the text's morphemes spells 京都 there;
 * 大和 is no hit inside 東大和市 when the dictionary made 東大和 one word; ネット none inside ネットワーク.
 
+The one exception is a form the dictionary did not know: a katakana or Latin run it grouped by character type
+(ヤングケアラーコーディネーター), not a word whose meaning it recognised. A query word may match as characters
+inside such a form, at its start after whole morphemes (ヤング|ケアラーコーディネーター) or at its end before
+them (``unknown_runs``).
+
 Particles and punctuation inside the word (児童・生徒) are passed over, as in the index.
 """
 
@@ -20,6 +25,8 @@ from collections.abc import Mapping
 MAX_RUNS = 24
 #: Longest written form tried (the longest morphemes are about this long).
 MAX_PIECE = 24
+#: Most runs through forms the dictionary did not know that are looked up for one word.
+MAX_UNKNOWN_RUNS = 256
 
 
 def key_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]], limit: int = MAX_RUNS) -> list[tuple[str, ...]]:
@@ -57,4 +64,40 @@ def key_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]], limit: int = 
         walk(0, (), 0, fewest[0] + extra)
         if len(out) >= limit or fewest[0] + extra >= n:
             break
+    return out
+
+
+def unknown_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]],
+                 limit: int = MAX_UNKNOWN_RUNS) -> list[tuple[str, ...]]:
+    """The runs of keys that spell ``folded`` through forms the dictionary did not know: inside one such form,
+    or whole morphemes then the start of one, or the end of one then whole morphemes; at most ``limit``.
+    Needs the generation's ``SurfaceTable`` (none for a plain mapping)."""
+    if not hasattr(surfaces, "unknown_containing") or len(folded) < 2:
+        return []
+    out: list[tuple[str, ...]] = []
+    seen: set[tuple[str, ...]] = set()
+
+    def add(run: tuple[str, ...]) -> None:
+        run = tuple(k for k in run if k)
+        if run and run not in seen and len(out) < limit:
+            seen.add(run)
+            out.append(run)
+
+    for form in surfaces.unknown_containing(folded):
+        for key in surfaces[form]:
+            add((key,))
+    for i in range(1, len(folded)):
+        head, tail = folded[:i], folded[i:]
+        starting = surfaces.unknown_starting(tail)
+        if starting:
+            for run in key_runs(head, surfaces, limit=4):
+                for form in starting:
+                    for key in surfaces[form]:
+                        add(run + (key,))
+        ending = surfaces.unknown_ending(head)
+        if ending:
+            for run in key_runs(tail, surfaces, limit=4):
+                for form in ending:
+                    for key in surfaces[form]:
+                        add((key,) + run)
     return out

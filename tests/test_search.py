@@ -156,16 +156,48 @@ INSIDE = [
 ]
 
 
-@pytest.mark.parametrize(("q", "text", "word"), INSIDE)
-def test_characters_inside_a_longer_word_are_no_match(tmp_path, bundled_path, q, text, word):
+def _one_row_engine(tmp_path: Path, bundled_path: Path, text: str) -> Engine:
     header = next(line for line in bundled_path.read_text(encoding="utf-8").split("\n") if line.strip())
     row = "\t".join(["(1) 項目", "1 見守り事業", "P.1", "福祉部", "福祉課", "", text, "", "実施", "", "", "", "", ""])
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "inside.tsv").write_text("\n".join([header, row]) + "\n", encoding="utf-8")
     build_index(indexer.read_paths([tmp_path / "data"]), tmp_path / "index")
-    engine = Engine(tmp_path / "index", synonyms=None)
+    return Engine(tmp_path / "index", synonyms=None)
+
+
+@pytest.mark.parametrize(("q", "text", "word"), INSIDE)
+def test_characters_inside_a_longer_word_are_no_match(tmp_path, bundled_path, q, text, word):
+    engine = _one_row_engine(tmp_path, bundled_path, text)
     assert engine.search(SearchRequest(q=q)).total == 0
     assert engine.search(SearchRequest(q=word)).total == 1  # the text is there
+
+
+#: (query, a text that holds it inside a form the dictionary did not know, how the text is cut, what is marked)
+UNKNOWN = [
+    ("ヤングケアラー", "指導室にヤングケアラーコーディネーターを置いた。", "ヤング|ケアラーコーディネーター(?)",
+     "ヤングケアラーコーディネーター"),
+    ("ヤングケアラー", "指導室 ヤングケアラーコーディネーターの配置", "ヤングケアラーコーディネーター(?)",
+     "ヤングケアラーコーディネーター"),
+    ("ケアラー", "ケアラーズカフェを開いた。", "ケアラーズカフェ(?)", "ケアラーズカフェ"),
+    ("カフェ", "ケアラーズカフェを開いた。", "ケアラーズカフェ(?)", "ケアラーズカフェ"),
+]
+
+
+@pytest.mark.parametrize(("q", "text", "cut", "marked"), UNKNOWN)
+def test_characters_inside_a_form_the_dictionary_did_not_know_match(tmp_path, bundled_path, q, text, cut, marked):
+    """A katakana run the dictionary had no word for is grouped by character type, not by meaning: a query word
+    matches inside it (at its start after whole words, at its end, or anywhere in it), and the form is marked."""
+    from indexer.analysis import _nodes
+    from indexer.normalize import normalize
+
+    shown = "|".join(f"{s}{'(?)' if unknown else ''}" for s, *_, unknown in _nodes(normalize(text))
+                     if s in cut.replace("(?)", "").split("|"))
+    assert shown == cut  # the dictionary does cut the text so
+    engine = _one_row_engine(tmp_path, bundled_path, text)
+    page = engine.search(SearchRequest(q=q))
+    assert page.total == 1
+    snippet = page.results[0].highlights["status"]
+    assert [snippet.text[s:e] for s, e in snippet.spans] == [marked]
 
 
 # -- order and pages -------------------------------------------------------------------------------------------------
