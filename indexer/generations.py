@@ -4,7 +4,7 @@ Layout of an index folder::
 
     index/
       CURRENT            name of the live generation (replaced atomically)
-      gen-<time>-<pid>/  a complete Whoosh index + meta.json
+      gen-<time>-<pid>/  a complete index + meta.json (every file's size and checksum; see integrity.py)
       .build-<…>/        a build in progress (removed if it fails or was killed)
       build.lock         held while a build runs
 """
@@ -17,9 +17,10 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import integrity
 from .analysis import ANALYZER_VERSION
 from .models import PlansearchError
 
@@ -46,11 +47,21 @@ if hasattr(os, "register_at_fork"):
 META = "meta.json"
 #: Changes whenever what a generation stores changes; a generation of another version is rebuilt. The stored
 #: records are written with ``marshal``, whose format is Python's: the version names the Python too.
-SCHEMA_VERSION = f"9/py{sys.version_info.major}.{sys.version_info.minor}"
+SCHEMA_VERSION = f"10/py{sys.version_info.major}.{sys.version_info.minor}"
 
 
 class IndexUnavailable(PlansearchError):
     """The index is missing, stale or from another version."""
+
+
+class GenerationDamaged(IndexUnavailable):
+    """A generation's files are not what its ``meta.json`` recorded (or ``meta.json`` itself is damaged)."""
+
+    def __init__(self, generation: Path, problems: list[str]) -> None:
+        self.generation = generation
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{generation}: damaged: {problems[0]}{more}")
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,8 @@ class IndexInfo:
     schema: str = ""
     #: (name, size, mtime_ns) of each table file the generation was built from.
     files: tuple[tuple, ...] = ()
+    #: {file in the generation: [size, checksum]}, recorded when it was published (``integrity.py``).
+    contents: dict = field(default_factory=dict)
 
     @property
     def dataset_slugs(self) -> list[str]:
@@ -118,26 +131,64 @@ class IndexInfo:
                 "'plansearch index'")
 
 
-def current_generation(root: Path) -> Path | None:
+def current_name(root: Path) -> str | None:
+    """The generation ``CURRENT`` names (whether or not it is there), or None."""
     try:
         name = (root / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
-    path = root / name
-    return path if name and (path / META).is_file() else None
+    return name if name and "/" not in name and "\\" not in name and name not in (".", "..") else None
+
+
+def current_generation(root: Path) -> Path | None:
+    """The generation ``CURRENT`` names, if it is there (it may still be damaged: see ``read_info``)."""
+    name = current_name(root)
+    path = root / name if name else None
+    return path if path is not None and (path / META).is_file() else None
+
+
+def candidates(root: Path) -> list[Path]:
+    """Generations that may be served, best first: the one ``CURRENT`` names, then the others, newest first;
+    none marked damaged."""
+    current = current_generation(root)
+    others = sorted((p for p in root.glob("gen-*") if p.is_dir() and p != current and (p / META).is_file()),
+                    key=_age, reverse=True)
+    return [p for p in ([current] if current else []) + others if integrity.damage_mark(p) is None]
+
+
+def _age(gen: Path) -> tuple[float, str]:
+    try:
+        return gen.stat().st_mtime, gen.name
+    except OSError:
+        return 0.0, gen.name
 
 
 def write_meta(folder: Path, meta: dict) -> None:
-    (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / META).write_text(json.dumps(integrity.sealed(meta), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def read_info(gen: Path) -> IndexInfo:
-    """The generation's ``meta.json``: the one place it is read."""
-    meta = json.loads((gen / META).read_text(encoding="utf-8"))
-    return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
-                     datasets=tuple(DatasetInfo.from_meta(d) for d in meta["datasets"]),
-                     analyzer=meta.get("analyzer", ""),
-                     schema=str(meta.get("schema", "")), files=tuple(tuple(f) for f in meta.get("files", ())))
+    """The generation's ``meta.json``: the one place it is read. ``GenerationDamaged`` if it is missing, cut
+    short or altered (its checksum)."""
+    try:
+        meta = json.loads((gen / META).read_bytes().decode("utf-8"))
+        problem = integrity.meta_problem(meta) if isinstance(meta, dict) else "meta.json: not a JSON object"
+    except FileNotFoundError:
+        raise GenerationDamaged(gen, [f"{META}: missing"]) from None
+    except OSError as exc:
+        raise GenerationDamaged(gen, [f"{META}: cannot be read ({exc.strerror or exc})"]) from None
+    except ValueError:  # not UTF-8, not JSON
+        raise GenerationDamaged(gen, [f"{META}: not valid JSON"]) from None
+    if problem is not None:
+        raise GenerationDamaged(gen, [problem])
+    try:
+        return IndexInfo(path=gen, generation=gen.name, built_at=meta["built_at"], records=meta["records"],
+                         datasets=tuple(DatasetInfo.from_meta(d) for d in meta["datasets"]),
+                         analyzer=meta.get("analyzer", ""), schema=str(meta.get("schema", "")),
+                         files=tuple(tuple(f) for f in meta.get("files", ())),
+                         contents=dict(meta.get("integrity", {}).get("files", {})))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise GenerationDamaged(gen, [f"{META}: lacks {exc}"]) from None
 
 
 def live_info(root: Path) -> IndexInfo:
@@ -154,8 +205,13 @@ def publish(root: Path, tmp: Path, name: str) -> None:
     fsync_dir(tmp)
     os.rename(tmp, root / name)
     pointer = root / f".{CURRENT}.{os.getpid()}"
-    pointer.write_text(name, encoding="utf-8")
-    os.replace(pointer, root / CURRENT)
+    try:
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, root / CURRENT)
+    except BaseException:  # (a full disk) the build is put back, for the builder to remove
+        pointer.unlink(missing_ok=True)
+        os.rename(root / name, tmp)
+        raise
     fsync_dir(root)
     remove_old(root, keep={name})
 
@@ -169,11 +225,18 @@ def clean_partial(root: Path) -> None:
 
 
 def remove_old(root: Path, keep: set[str]) -> None:
-    """Remove generations older than the previous one (a running reader may still use that)."""
-    gens = sorted((p for p in root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in gens[:-2]:
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+    """Remove generations marked damaged, and good ones older than the previous good one (a running reader may
+    still use that, and a server falls back to it if the live one is found damaged)."""
+    good = []
+    for gen in sorted((p for p in root.glob("gen-*") if p.is_dir()), key=_age):
+        if gen.name in keep:
+            continue
+        if integrity.damage_mark(gen) is not None:
+            shutil.rmtree(gen, ignore_errors=True)
+        else:
+            good.append(gen)
+    for old in good[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def fsync_dir(path: Path) -> None:
@@ -184,6 +247,34 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def build_running(root: Path) -> bool:
+    """Whether a build (in any process) holds the index folder's build lock."""
+    try:
+        fh = open(root / LOCK, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return False
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            try:
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBRLCK, 1)
+            except OSError:
+                return True
+            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            return False
+        import fcntl
+
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return False
+    finally:
+        fh.close()
 
 
 @contextmanager

@@ -5,6 +5,7 @@ Where generations live and how one replaces another is ``generations.py``.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from . import integrity
 from .analysis import ANALYZER_VERSION
 from .generations import (
     SCHEMA_VERSION,
     DatasetInfo,
+    GenerationDamaged,
     IndexInfo,
     IndexUnavailable,
     build_lock,
@@ -47,13 +50,13 @@ def build_index(datasets: Iterable[Dataset], root: Path, progress: Progress | No
     files of the data folder as they were when read (what ``is_stale`` compares with); by default the datasets'
     own files. If there is no dataset, nothing changes.
     """
-    root.mkdir(parents=True, exist_ok=True)
+    _writable(root)
     with build_lock(root, wait=wait):
         clean_partial(root)
         name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         tmp = root / f".build-{name}"
-        tmp.mkdir()
         try:
+            tmp.mkdir()
             read_at = datetime.now(UTC).isoformat(timespec="seconds")
             summaries: list[dict] = []
             paths: list[Path] = []
@@ -78,14 +81,65 @@ def build_index(datasets: Iterable[Dataset], root: Path, progress: Progress | No
                 "records": records,
                 "datasets": summaries,
                 "files": [_stamp(p) for p in (seen if seen is not None else paths)],
+                "integrity": {"algorithm": integrity.ALGORITHM, "files": integrity.inventory(tmp)},
             }
             write_meta(tmp, meta)
             publish(root, tmp, name)
+        except OSError as exc:
+            written = _size(tmp)
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(_disk_full(root, written)) from None
+            raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         log.info("index %s: %d records in generation %s", root, records, name)
         return read_info(root / name)
+
+
+class DiskFull(IndexUnavailable):
+    """A build ran out of disk space (its partial generation was removed)."""
+
+
+def _size(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass
+    return total
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _disk_full(root: Path, written: int) -> str:
+    """One line: the folder, the space the build needed (about the live generation's size, when there is one)
+    and the space left."""
+    live = current_generation(root)
+    try:
+        free = shutil.disk_usage(root).free
+    except OSError:
+        free = 0
+    needed = max(_size(live), written) if live is not None else 0
+    need = f"it needs about {_mb(needed)}" if needed > written else f"it needs more than the {_mb(written)} written"
+    kept = "the live index is still served" if live is not None else "there is no index yet"
+    return (f"{root}: the disk is full: {need} and {_mb(free)} is free; the partial build was removed and "
+            f"{kept}")
+
+
+def _writable(root: Path) -> None:
+    """Create the index folder if needed; an ``IndexUnavailable`` if it cannot be written (a read-only copy)."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnavailable(f"{root}: cannot create the index folder ({exc.strerror or exc})") from None
+    if not os.access(root, os.W_OK):
+        raise IndexUnavailable(f"{root}: the index folder is read-only; it can be served but not built into "
+                               "(build elsewhere and copy the generation, or make it writable)")
 
 
 def _write(measures: Iterable[Measure], folder: Path, progress: Progress | None) -> int:
@@ -128,20 +182,38 @@ def _dataset_meta(ds: Dataset, read_at: str) -> dict:
                        sources=tuple(sources), read_at=read_at).to_meta()
 
 
+def open_generation(gen: Path) -> tuple[whoosh_index.Index, IndexInfo]:
+    """Open a generation read-only after the quick checks: its ``meta.json`` whole, built by this analyzer and
+    schema, not marked damaged, every file there with its recorded size. ``GenerationDamaged`` or
+    ``IndexUnavailable`` (another version) otherwise."""
+    info = read_info(gen)
+    info.check_format()
+    mark = integrity.damage_mark(gen)
+    problems = [mark] if mark else integrity.quick_problems(gen, info.contents)
+    if problems:
+        raise GenerationDamaged(gen, problems)
+    try:
+        return whoosh_index.open_dir(str(gen), readonly=True), info
+    except Exception as exc:  # whoosh's own errors for a bad table of contents are plain Exceptions
+        raise GenerationDamaged(gen, [f"the index cannot be opened ({type(exc).__name__}: {exc})"]) from None
+
+
 def open_index(root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
-    """Open the live generation read-only, checking it was built by this analyzer and schema."""
+    """Open the live generation (the one ``CURRENT`` names) read-only, after the quick checks."""
     gen = current_generation(root)
     if gen is None:
         raise IndexUnavailable(f"{root}: no index yet; run 'plansearch index'")
-    info = read_info(gen)
-    info.check_format()
-    return whoosh_index.open_dir(str(gen), readonly=True), info
+    return open_generation(gen)
 
 
 def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
-    """True if there is no usable index or the tables changed since it was built."""
+    """True if there is no usable index (none, damaged, another version) or the tables changed since it was
+    built."""
     gen = current_generation(root)
-    if gen is None:
+    if gen is None or integrity.damage_mark(gen) is not None:
         return True
-    info = read_info(gen)
+    try:
+        info = read_info(gen)
+    except GenerationDamaged:
+        return True
     return not info.is_current_format or set(info.files) != {tuple(_stamp(p)) for p in table_files}

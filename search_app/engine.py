@@ -3,26 +3,31 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from indexer.generations import IndexInfo
-from indexer.models import TEXT_FIELDS, StoredRecord
+from indexer.models import TEXT_FIELDS, PlansearchError, StoredRecord
 from indexer.schema import FACET_FIELDS, KEY_FIELD, SEARCH_FIELDS, meta_text
 
 from .cache import ResultCache, request_key
 from .compiled import CompiledQuery, compile_query
 from .highlight import Snippet, cut, extra_cut, key_spans
-from .live import LiveIndex, ThreadSearcher
+from .live import NO_INDEX, Health, IndexReadError, LiveIndex, NothingToServe, ThreadSearcher
 from .matching import EMPTY, Found, Matcher, allowed_records, field_counts, ranked
 from .models import Hit, MeasureAnswer, SearchPage, SearchRequest, SimilarMeasure, Stats
-from .query import parse
+from .query import QueryError, parse
 from .similar import best_per_measure, characteristic_words, words_query
 from .stats import counts
 from .synonyms import SynonymFile, SynonymTable, _key
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,19 +42,51 @@ class _Run:
 
 
 class Engine:
+    """Searches, exports, measures and stats over the live generation.
+
+    ``on_damage(generation, problems)`` is called when a generation is found damaged (the service rebuilds);
+    a request that fails reading the index raises ``IndexReadError`` (503) and has the generation checked.
+    """
+
     def __init__(self, index_root: Path, synonyms: Path | None = None, snippet_chars: int = 120,
-                 result_cache: int = 256, timeout_ms: int = 0, cache_mb: int = 256) -> None:
+                 result_cache: int = 256, timeout_ms: int = 0, cache_mb: int = 256,
+                 on_damage: Callable[[Path, list[str]], None] | None = None) -> None:
         self.index_root = Path(index_root)
         self.synonyms = SynonymFile(synonyms)
         self.snippet_chars = snippet_chars
         self._pages = ResultCache(result_cache)
         self.timeout_ms = timeout_ms
-        self.live = LiveIndex(self.index_root, cache_mb)
-        self.info  # noqa: B018 - open now: a missing or outdated index fails at start, not on a request
+        self.live = LiveIndex(self.index_root, cache_mb, on_damage)
+        try:  # open now: a missing or outdated index fails at start, not on a request
+            self.live.current()
+        except NothingToServe as exc:
+            if exc.status == NO_INDEX:
+                raise
+            log.error("%s", exc)  # damaged: served (503) until the rebuild it started is done
 
     @property
     def info(self) -> IndexInfo:
         return self.live.info
+
+    def health(self) -> Health:
+        """What ``/healthz`` reports."""
+        return self.live.health()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Around a request's reads of the index: a failure that is not the query's becomes ``IndexReadError``
+        and has the generation checked."""
+        try:
+            yield
+        except (QueryError, PlansearchError):
+            raise
+        except Exception as exc:
+            opened = self.live.in_use()
+            if opened is None:
+                raise
+            self.live.suspect(opened, exc)
+            raise IndexReadError(f"the index could not be read ({type(exc).__name__}); it is being checked") \
+                from exc
 
     def refresh(self) -> None:
         """Look for a new generation on the next request (after a build in this process)."""
@@ -66,7 +103,8 @@ class Engine:
         cached = self._pages.get(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
-        page = self._search(req, started)
+        with self._reading():
+            page = self._search(req, started)
         self._pages.put(key, page)
         return page
 
@@ -86,6 +124,10 @@ class Engine:
 
     def export(self, req: SearchRequest, limit: int) -> tuple[Hit, ...]:
         """The whole ranked result set (up to ``limit`` records), every field in full, without snippets."""
+        with self._reading():
+            return self._export(req, limit)
+
+    def _export(self, req: SearchRequest, limit: int) -> tuple[Hit, ...]:
         run = self._execute(req, limit=limit)
         found, docs = run.found, run.handle.generation.docs
         return tuple(Hit.of(StoredRecord.from_row(docs.get(int(found.docs[i]))[0]), round(float(found.score[i]), 4))
@@ -156,6 +198,10 @@ class Engine:
     # -- measures and stats ------------------------------------------------
     def measure(self, measure_id: str, similar: int = 10) -> MeasureAnswer | None:
         """A measure with every year's record in full, and up to ``similar`` similar measures; None if unknown."""
+        with self._reading():
+            return self._measure(measure_id, similar)
+
+    def _measure(self, measure_id: str, similar: int) -> MeasureAnswer | None:
         handle = self.live.searcher()
         gen = handle.generation
         records = sorted((StoredRecord.from_row(gen.docs.get(int(d))[0]) for d in gen.measure_docs(measure_id)),
@@ -186,5 +232,6 @@ class Engine:
         """Counts of records by year, policy and department, each by achievement category (cached)."""
         live = self.live.current()
         if live.stats_cache is None:
-            live.stats_cache = counts(live.columns, live.info.records)
+            with self._reading():
+                live.stats_cache = counts(live.columns, live.info.records)
         return live.stats_cache

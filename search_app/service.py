@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from typing import Any
 
 from indexer import Dataset, PlansearchError, ReadWarning, TableError, read_datasets, read_table, sources
 from indexer.config import load_config
-from indexer.generations import IndexInfo, current_generation
+from indexer.generations import IndexInfo, IndexUnavailable, current_generation
 from indexer.store import build_index, is_stale, previous_source
 
 from .engine import Engine
@@ -77,13 +79,29 @@ def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_
     return built, info
 
 
+def writable(index_dir: Path) -> bool:
+    """Whether builds can write the index folder (False for a read-only copy that only serves)."""
+    return os.access(index_dir, os.W_OK) if index_dir.exists() else os.access(_existing_parent(index_dir), os.W_OK)
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
-    """Build the index if it is missing, outdated or older than the tables; else do nothing.
+    """Build the index if it is missing, damaged, outdated or older than the tables; else do nothing.
 
     As in a reload, a table that cannot be read keeps the version the index was built from, or is left out, and
     the error is logged: a service restarted unattended comes up with what can be read. When no table can be
-    read, an index already there is served as it is; with none, the error is raised.
+    read, an index already there is served as it is; with none, the error is raised. A read-only index folder is
+    served as it is, without looking at the data folder (one line is logged).
     """
+    if not writable(index_dir) and current_generation(index_dir) is not None:
+        log.warning("index folder %s is read-only: serving it as it is, without following %s", index_dir,
+                    data_dir)
+        return None
     if not is_stale(index_dir, table_files(data_dir)):
         return None
     log.info("index %s is missing or older than %s: building", index_dir, data_dir)
@@ -97,13 +115,47 @@ def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
     return info
 
 
+class Repair:
+    """Rebuild the index from the data folder when a generation is found damaged (in a background thread, one
+    at a time per process; a build already running in another process is left to finish)."""
+
+    def __init__(self, data_dir: Path, index_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.index_dir = index_dir
+        self._running = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, generation: Path, problems: list[str]) -> None:
+        if not writable(self.index_dir):
+            log.error("index folder %s is read-only: the damaged generation cannot be rebuilt here", self.index_dir)
+            return
+        if not self._running.acquire(blocking=False):
+            return
+        log.error("rebuilding the index in %s from %s", self.index_dir, self.data_dir)
+        self.thread = threading.Thread(target=self._rebuild, name="plansearch-repair", daemon=True)
+        self.thread.start()
+
+    def _rebuild(self) -> None:
+        try:
+            _, info = build([self.data_dir], self.index_dir, keep_previous=True)
+            log.error("rebuilt the index: %d records (generation %s)", info.records, info.generation)
+        except IndexUnavailable as exc:
+            if "another build is running" not in str(exc):
+                log.error("rebuilding the damaged index failed: %s", exc)
+        except (PlansearchError, OSError) as exc:
+            log.error("rebuilding the damaged index failed: %s", exc)
+        finally:
+            self._running.release()
+
+
 def make_engine(settings: Mapping[str, Any]) -> Engine:
-    """The engine over the settings' index (``INDEX_DIR``) and synonym dictionary."""
+    """The engine over the settings' index (``INDEX_DIR``) and synonym dictionary; a generation found damaged is
+    rebuilt from ``DATA_DIR``."""
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
     synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
     return Engine(index_dir, synonyms=synonyms, snippet_chars=int(settings["SNIPPET_CHARS"]),
                   result_cache=int(settings["RESULT_CACHE"]), timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]),
-                  cache_mb=int(settings["CACHE_MB"]))
+                  cache_mb=int(settings["CACHE_MB"]), on_damage=Repair(data_dir, index_dir))
 
 
 class _Progress:
