@@ -46,6 +46,8 @@ class DatasetConfig:
     year: int | None = None
 
 
+#: A plan's address on the web: http(s), a host, nothing that is not printable ASCII or space.
+_WEB_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*", re.IGNORECASE)
 #: The type of each key of a ``[datasets.<slug>]`` table.
 _KEY_TYPES: dict[str, type] = {
     "file": str, "files": list, "municipality": str, "name": str, "plan_pdf": str, "plan_url": str,
@@ -114,6 +116,10 @@ def load_config(folder: Path | None) -> DataConfig:
             if not isinstance(value, _KEY_TYPES[key]) or isinstance(value, bool) or (
                     key == "files" and not all(isinstance(v, str) and v for v in value)):
                 raise PlansearchError(f"{path}: [datasets.{slug}] {key} must be {kind}, not {value!r}")
+        url = spec.get("plan_url", "")
+        if url and not _WEB_URL.fullmatch(url):
+            raise PlansearchError(f"{path}: [datasets.{slug}] plan_url must be an http:// or https:// address, "
+                                  f"not {url[:80]!r}")
         spec = {**spec, "files": tuple(spec.get("files", ()))}
         try:
             datasets[slug] = DatasetConfig(slug=slug, **spec)

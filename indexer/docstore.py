@@ -13,13 +13,14 @@ where its dictionary lies in ``docs.dicts``.
 from __future__ import annotations
 
 import marshal
-import mmap
 import threading
 import zlib
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+
+from .readat import ReadAt
 
 DOCS_FILE = "docs.bin"
 INDEX_FILE = "docs.idx.npy"
@@ -103,7 +104,7 @@ class DocStore:
         self._firsts = parts[0][:-1]
         dicts = (folder / DICTS_FILE).read_bytes()
         self._dictionaries = [dicts[a:b] for a, b in zip(parts[1][:-1].tolist(), parts[1][1:].tolist(), strict=True)]
-        self._data = _mapped(folder / DOCS_FILE)
+        self._data = ReadAt(folder / DOCS_FILE)
         self._cache: OrderedDict[int, tuple] = OrderedDict()
         self._cached = cached
         self._lock = threading.Lock()
@@ -118,17 +119,12 @@ class DocStore:
         part = int(np.searchsorted(self._firsts, docnum, side="right")) - 1
         start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
         unpacker = zlib.decompressobj(15, self._dictionaries[part])
-        item = marshal.loads(unpacker.decompress(self._data[start:end]))
+        item = marshal.loads(unpacker.decompress(self._data.read(start, end - start)))
         with self._lock:
             self._cache[docnum] = item
             while len(self._cache) > self._cached:
                 self._cache.popitem(last=False)
         return item
 
-
-def _mapped(path: Path):
-    """The file's bytes, memory-mapped read-only (an empty file as empty bytes)."""
-    if path.stat().st_size == 0:
-        return b""
-    with path.open("rb") as fh:
-        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    def close(self) -> None:
+        self._data.close()

@@ -68,6 +68,24 @@ def table_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
 
 
+def skipped_entries(folder: Path) -> list[tuple[Path, str]]:
+    """Entries of a folder named like tables that are not regular files (a pipe, a device, a link to one or to
+    nothing, a folder): each with a one-line reason, in name order."""
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() not in TABLE_SUFFIXES or p.is_file():
+            continue
+        try:
+            mode = p.stat().st_mode
+        except OSError as exc:
+            out.append((p, f"cannot be read ({exc.strerror or exc}: a link to nothing?); skipped"))
+            continue
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode) else "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        out.append((p, f"is not a regular file ({kind}); skipped"))
+    return out
+
+
 def missing_sheet(sheet: str, names: list[str], count: int | None = None) -> str:
     return f"has no sheet {sheet!r} (sheets: {sheet_list(names, count)})"
 

@@ -80,7 +80,7 @@ def build_index(datasets: Iterable[Dataset], root: Path, progress: Progress | No
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "records": records,
                 "datasets": summaries,
-                "files": [_stamp(p) for p in (seen if seen is not None else paths)],
+                "files": [list(stamp(p)) for p in (seen if seen is not None else paths)],
                 "integrity": {"algorithm": integrity.ALGORITHM, "files": integrity.inventory(tmp)},
             }
             write_meta(tmp, meta)
@@ -117,18 +117,21 @@ def _mb(n: int) -> str:
 
 
 def _disk_full(root: Path, written: int) -> str:
-    """One line: the folder, the space the build needed (about the live generation's size, when there is one)
-    and the space left."""
+    """One line: the folder, the space a build needs (about twice the live generation while it runs: its runs
+    of postings are written before they are merged) and the space left."""
     live = current_generation(root)
     try:
         free = shutil.disk_usage(root).free
     except OSError:
         free = 0
-    needed = max(_size(live), written) if live is not None else 0
-    need = f"it needs about {_mb(needed)}" if needed > written else f"it needs more than the {_mb(written)} written"
-    kept = "the live index is still served" if live is not None else "there is no index yet"
-    return (f"{root}: the disk is full: {need} and {_mb(free)} is free; the partial build was removed and "
-            f"{kept}")
+    if live is not None:
+        size = _size(live)
+        need = f"a build needs about {_mb(2 * size)} while it runs (twice the live index's {_mb(size)})"
+        kept = "the live index is still served"
+    else:
+        need = f"the build had written {_mb(written)} when it filled"
+        kept = "there is no index yet"
+    return f"{root}: the disk is full: {need} and {_mb(free)} is free; the partial build was removed and {kept}"
 
 
 def _writable(root: Path) -> None:
@@ -150,9 +153,10 @@ def _write(measures: Iterable[Measure], folder: Path, progress: Progress | None)
     return records
 
 
-def _stamp(path: Path) -> list:
+def stamp(path: Path) -> tuple:
+    """(name, size, modified) of a table file: what ``is_stale`` compares."""
     st = path.stat()
-    return [path.name, st.st_size, st.st_mtime_ns]
+    return path.name, st.st_size, st.st_mtime_ns
 
 
 def _copy_sources(ds: Dataset, folder: Path) -> None:
@@ -216,4 +220,4 @@ def is_stale(root: Path, table_files: Sequence[Path]) -> bool:
         info = read_info(gen)
     except GenerationDamaged:
         return True
-    return not info.is_current_format or set(info.files) != {tuple(_stamp(p)) for p in table_files}
+    return not info.is_current_format or set(info.files) != {stamp(p) for p in table_files}

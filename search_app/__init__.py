@@ -13,15 +13,15 @@ from indexer.generations import IndexInfo, IndexUnavailable
 from indexer.models import PlansearchError, StoredRecord, TableError
 
 from .engine import Engine
+from .gate import Busy, SearchTimeout
 from .highlight import Snippet
-from .matching import SearchTimeout
 from .models import Hit, MeasureAnswer, SearchPage, SearchRequest, Stats
 from .query import QueryError
 from .service import build, ensure_index, make_engine
 from .settings import load_settings
 
 __all__ = [
-    "Engine", "Hit", "IndexInfo", "IndexUnavailable", "MeasureAnswer", "PlansearchError", "QueryError",
+    "Busy", "Engine", "Hit", "IndexInfo", "IndexUnavailable", "MeasureAnswer", "PlansearchError", "QueryError",
     "SearchPage", "SearchRequest", "SearchTimeout", "Snippet", "Stats", "StoredRecord", "TableError", "build",
     "ensure_index", "load_settings", "make_engine",
 ]

@@ -18,6 +18,7 @@ from indexer.schema import FACET_FIELDS, KEY_FIELD, SEARCH_FIELDS, meta_text
 
 from .cache import ResultCache, request_key
 from .compiled import CompiledQuery, compile_query
+from .gate import Budget, Busy, Gate
 from .highlight import Snippet, cut, extra_cut, key_spans
 from .live import NO_INDEX, Health, IndexReadError, LiveIndex, NothingToServe, ThreadSearcher
 from .matching import EMPTY, Found, Matcher, allowed_records, field_counts, ranked
@@ -50,12 +51,13 @@ class Engine:
 
     def __init__(self, index_root: Path, synonyms: Path | None = None, snippet_chars: int = 120,
                  result_cache: int = 256, timeout_ms: int = 0, cache_mb: int = 256,
-                 on_damage: Callable[[Path, list[str]], None] | None = None) -> None:
+                 on_damage: Callable[[Path, list[str]], None] | None = None, gate: Gate | None = None) -> None:
         self.index_root = Path(index_root)
         self.synonyms = SynonymFile(synonyms)
         self.snippet_chars = snippet_chars
         self._pages = ResultCache(result_cache)
         self.timeout_ms = timeout_ms
+        self.gate = gate if gate is not None else Gate()
         self.live = LiveIndex(self.index_root, cache_mb, on_damage)
         try:  # open now: a missing or outdated index fails at start, not on a request
             self.live.current()
@@ -78,7 +80,7 @@ class Engine:
         and has the generation checked."""
         try:
             yield
-        except (QueryError, PlansearchError):
+        except (QueryError, PlansearchError, Busy):  # the request's own limits, or the index's state
             raise
         except Exception as exc:
             opened = self.live.in_use()
@@ -97,19 +99,25 @@ class Engine:
         self.live.close()
 
     # -- search ----------------------------------------------------------
-    def search(self, req: SearchRequest) -> SearchPage:
+    def budget(self, client: str = "") -> Budget:
+        """A request's allowance: the time limit, and a place among the slow searches once it is one (``with``
+        it; pass it to ``search`` or ``export`` and check it while writing what they return)."""
+        deadline = time.monotonic() + self.timeout_ms / 1000 if self.timeout_ms > 0 else None
+        return Budget(self.gate.ticket(client), deadline)
+
+    def search(self, req: SearchRequest, budget: Budget | None = None) -> SearchPage:
         started = time.perf_counter()
         key = (self.live.current().info.generation, self.synonyms.stamp(), request_key(req))
         cached = self._pages.get(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
-        with self._reading():
-            page = self._search(req, started)
+        with self._reading(), (budget or self.budget()) as allowance:
+            page = self._search(req, started, allowance)
         self._pages.put(key, page)
         return page
 
-    def _search(self, req: SearchRequest, started: float) -> SearchPage:
-        run = self._execute(req, limit=req.page * req.per_page)
+    def _search(self, req: SearchRequest, started: float, budget: Budget) -> SearchPage:
+        run = self._execute(req, limit=req.page * req.per_page, budget=budget)
         start = (req.page - 1) * req.per_page
         shown = run.order[start:start + req.per_page]
         where = run.matcher.occurrences(run.found.docs[shown].tolist(), run.query.runs)
@@ -122,18 +130,25 @@ class Engine:
                           expansions=q.expansions, ignored=tuple(q.ignored),
                           municipality_years=self._municipality_years(run) if len(facets["municipality"]) > 1 else {})
 
-    def export(self, req: SearchRequest, limit: int) -> tuple[Hit, ...]:
+    def export(self, req: SearchRequest, limit: int, budget: Budget | None = None) -> tuple[Hit, ...]:
         """The whole ranked result set (up to ``limit`` records), every field in full, without snippets."""
         with self._reading():
-            return self._export(req, limit)
+            if budget is not None:
+                return self._export(req, limit, budget)
+            with self.budget() as allowance:
+                return self._export(req, limit, allowance)
 
-    def _export(self, req: SearchRequest, limit: int) -> tuple[Hit, ...]:
-        run = self._execute(req, limit=limit)
+    def _export(self, req: SearchRequest, limit: int, budget: Budget) -> tuple[Hit, ...]:
+        run = self._execute(req, limit=limit, budget=budget)
         found, docs = run.found, run.handle.generation.docs
-        return tuple(Hit.of(StoredRecord.from_row(docs.get(int(found.docs[i]))[0]), round(float(found.score[i]), 4))
-                     for i in run.order[:limit])
+        out = []
+        for n, i in enumerate(run.order[:limit]):
+            if n % 256 == 0:
+                budget.check()
+            out.append(Hit.of(StoredRecord.from_row(docs.get(int(found.docs[i]))[0]), round(float(found.score[i]), 4)))
+        return tuple(out)
 
-    def _execute(self, req: SearchRequest, limit: int) -> _Run:
+    def _execute(self, req: SearchRequest, limit: int, budget: Budget | None = None) -> _Run:
         handle = self.live.searcher()
         gen = handle.generation
         table = self.synonyms.table() if req.synonyms else SynonymTable()
@@ -142,15 +157,15 @@ class Engine:
             table = SynonymTable(table.groups, {k: v for k, v in table.expansions.items() if k not in drop},
                                  table.longest)
         compiled = compile_query(parse(req.q), table, gen.alternative)
-        matcher = self._matcher(handle, req.fields or SEARCH_FIELDS, allowed_records(gen.columns, req))
+        matcher = self._matcher(handle, req.fields or SEARCH_FIELDS, allowed_records(gen.columns, req), budget)
         found = matcher.evaluate(compiled.root) if compiled.root is not None else EMPTY
         return _Run(handle, compiled, matcher, found, ranked(gen.columns, found, req.sort, limit))
 
-    def _matcher(self, handle: ThreadSearcher, fields: tuple[str, ...], allowed: np.ndarray | None) -> Matcher:
+    def _matcher(self, handle: ThreadSearcher, fields: tuple[str, ...], allowed: np.ndarray | None,
+                 budget: Budget | None = None) -> Matcher:
         gen = handle.generation
         return Matcher(gen.columns, lambda key: gen.postings.read(handle.reader, key), gen.terms,
-                       gen.info.generation, fields, allowed,
-                       time.monotonic() + self.timeout_ms / 1000 if self.timeout_ms > 0 else None)
+                       gen.info.generation, fields, allowed, budget.check if budget is not None else None)
 
     def _hit(self, run: _Run, i: int, where: dict[str, list[tuple[int, int]]]) -> Hit:
         """The ``i``-th match with its snippets: ``where`` its words occur (field → runs of keys)."""
@@ -198,21 +213,21 @@ class Engine:
     # -- measures and stats ------------------------------------------------
     def measure(self, measure_id: str, similar: int = 10) -> MeasureAnswer | None:
         """A measure with every year's record in full, and up to ``similar`` similar measures; None if unknown."""
-        with self._reading():
-            return self._measure(measure_id, similar)
+        with self._reading(), self.budget() as budget:
+            return self._measure(measure_id, similar, budget)
 
-    def _measure(self, measure_id: str, similar: int) -> MeasureAnswer | None:
+    def _measure(self, measure_id: str, similar: int, budget: Budget) -> MeasureAnswer | None:
         handle = self.live.searcher()
         gen = handle.generation
         records = sorted((StoredRecord.from_row(gen.docs.get(int(d))[0]) for d in gen.measure_docs(measure_id)),
                          key=lambda r: r.year)
         if not records:
             return None
-        words, found = self._similar(handle, tuple(records), similar) if similar else ((), ())
+        words, found = self._similar(handle, tuple(records), similar, budget) if similar else ((), ())
         return MeasureAnswer(tuple(records), found, words)
 
-    def _similar(self, handle: ThreadSearcher, records: tuple[StoredRecord, ...],
-                 limit: int) -> tuple[tuple[str, ...], tuple[SimilarMeasure, ...]]:
+    def _similar(self, handle: ThreadSearcher, records: tuple[StoredRecord, ...], limit: int,
+                 budget: Budget) -> tuple[tuple[str, ...], tuple[SimilarMeasure, ...]]:
         """The measure's characteristic words, and the ``limit`` measures (but itself) that best match them."""
         gen = handle.generation
         cols, reader = gen.columns, handle.reader
@@ -220,7 +235,7 @@ class Engine:
         query = words_query(words)
         if query is None:
             return words, ()
-        found = self._matcher(handle, SEARCH_FIELDS, None).evaluate(query)
+        found = self._matcher(handle, SEARCH_FIELDS, None, budget).evaluate(query)
         own = cols.code_of("measure_id", records[0].measure_id)
         out = []
         for docnum, score in best_per_measure(cols.codes["measure_id"], found, own, limit):

@@ -37,6 +37,8 @@ from indexer import integrity
 from indexer.arrays import Columns
 from indexer.docstore import DocStore
 from indexer.generations import (
+    CURRENT,
+    META,
     GenerationDamaged,
     IndexInfo,
     IndexUnavailable,
@@ -49,7 +51,7 @@ from indexer.store import open_generation
 from indexer.surfaces import read_surfaces
 
 from .compiled import Alternative, alternative
-from .models import Stats
+from .models import Health, Stats
 from .postings import PostingsFile, TermCache
 
 log = logging.getLogger(__name__)
@@ -150,6 +152,7 @@ class OpenGeneration:
 
     def close(self) -> None:
         self.postings.close()
+        self.docs.close()
 
 
 @dataclass
@@ -162,20 +165,6 @@ class ThreadSearcher:
     @property
     def reader(self) -> IndexReader:
         return self.searcher.reader()
-
-
-@dataclass(frozen=True)
-class Health:
-    """What ``/healthz`` says: ``status`` ``ok`` (a generation is served, checked and answering) or why not;
-    ``info`` the generation served (None if none); ``problem`` the damage found, if any."""
-
-    status: str
-    info: IndexInfo | None
-    problem: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 class LiveIndex:
@@ -227,6 +216,11 @@ class LiveIndex:
                 self._drop(served, [mark], tell=False)  # another process found it: it has told its service
                 served = None
         name = current_name(self.index_root)
+        if name is not None and name not in self._bad and not (self.index_root / name / META).is_file():
+            # CURRENT names a generation that is not there, or one without its meta.json: damage to the folder
+            gen = self.index_root / name
+            self._damaged(gen, [f"{META}: missing" if gen.is_dir() else f"{CURRENT} names {name}, which is not "
+                                "there"])
         if served is None:
             self._open_best(wait)
         elif name is not None and name != served.info.generation and name not in self._bad:
@@ -326,7 +320,7 @@ class LiveIndex:
             return
         self._bad[gen.name] = problems[0]
         self.problem = f"{gen.name}: {problems[0]}"
-        marked = integrity.mark_damaged(gen, "; ".join(problems))
+        marked = integrity.mark_damaged(gen, "; ".join(problems)) if gen.is_dir() else True
         log.error("index generation %s is damaged and is not served: %s%s", gen, "; ".join(problems[:3]),
                   "" if marked else " (the index folder cannot be written: it stays unmarked)")
         if tell and self.on_damage is not None:

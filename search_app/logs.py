@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 
 #: Control characters a terminal would act on (escape sequences, bells, carriage returns …), not tab or newline;
 #: and lone surrogates: the bytes of a file name that is not UTF-8 (0x9b is an 8-bit escape) or that no
@@ -43,3 +45,29 @@ def configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+class Throttled:
+    """Log a kind of event at once, then at most once every ``seconds`` with how many more there were: a flood
+    of refused requests writes a few lines, not one each."""
+
+    def __init__(self, logger: logging.Logger, seconds: float = 10.0) -> None:
+        self.logger = logger
+        self.seconds = seconds
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def log(self, level: int, kind: str, message: str, *args: object) -> bool:
+        """Log ``message % args`` under ``kind`` unless one was logged in the last ``seconds`` (then it is
+        counted); True if it was written."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(kind, -1e18) < self.seconds:
+                self._held[kind] = self._held.get(kind, 0) + 1
+                return False
+            self._last[kind] = now
+            held = self._held.pop(kind, 0)
+        suffix = f" ({held} more like it since the last such line)" if held else ""
+        self.logger.log(level, message + suffix, *args)
+        return True

@@ -13,7 +13,6 @@ NOT removes. ``allowed_records`` turns the request's filters into a mask of reco
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -27,7 +26,6 @@ from indexer.writer import K1
 from .compiled import And, CompiledNode, CompiledWord, Not, Or
 from .models import SearchRequest
 from .postings import TermCache
-from .query import QueryError
 
 
 @dataclass(frozen=True)
@@ -62,10 +60,6 @@ EMPTY = Found(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.uin
 NO_WEIGHTS = np.zeros(0, np.float32)
 
 
-class SearchTimeout(QueryError):
-    """The search would take longer than the configured limit."""
-
-
 @dataclass(frozen=True)
 class Scored:
     """A key's posting list with each record's BM25F score for the key."""
@@ -79,7 +73,7 @@ class Matcher:
 
     def __init__(self, columns: Columns, postings: Callable[[str], Postings | None], cache: TermCache,
                  generation: str, fields: Sequence[str], allowed: np.ndarray | None,
-                 deadline: float | None = None) -> None:
+                 check: Callable[[], None] | None = None) -> None:
         self.columns = columns
         self.n = columns.count
         self._read = postings
@@ -88,7 +82,7 @@ class Matcher:
         self.field_bits = np.uint8(sum(FIELD_BITS[f] for f in fields))
         self.all_fields = set(fields) == set(SEARCH_FIELDS)
         self.allowed = allowed  # bool[N] of records the filters let through, or None
-        self.deadline = deadline  # time.monotonic() by which the evaluation must be done, or None
+        self.check = check  # called as the evaluation goes: raises to stop it (the time limit, slow searches)
 
     # -- the tree -------------------------------------------------------------------------------------------------
     def evaluate(self, node: CompiledNode) -> Found:
@@ -118,8 +112,8 @@ class Matcher:
         return found
 
     def _check_time(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise SearchTimeout("the search took too long; narrow it with more words, a phrase or filters")
+        if self.check is not None:
+            self.check()
 
     # -- keys and runs of keys ---------------------------------------------------------------------------------------
     def scored(self, key: str) -> Scored | None:

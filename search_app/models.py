@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+from indexer.generations import IndexInfo
 from indexer.models import MEASURE, TEXT_FIELDS, Source, StoredRecord, record_fields
 
 from .highlight import Snippet
@@ -121,3 +122,17 @@ class Stats:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What ``/healthz`` says: ``status`` ``ok`` (a generation is served, checked and answering) or why not;
+    ``info`` the generation served (None if none); ``problem`` the damage found, if any."""
+
+    status: str
+    info: IndexInfo | None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"

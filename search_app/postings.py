@@ -4,7 +4,6 @@ list is decoded whole into NumPy arrays (``indexer.postings``), and recent ones 
 
 from __future__ import annotations
 
-import mmap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -14,16 +13,16 @@ import numpy as np
 from whoosh.reading import IndexReader, TermNotFound
 
 from indexer.postings import Postings, decode
+from indexer.readat import ReadAt
 from indexer.schema import KEY_FIELD
 
 
 class PostingsFile:
-    """A generation's postings file, memory-mapped (read-only, shared by threads)."""
+    """A generation's postings file, read at offsets (shared by threads; see ``indexer.readat``)."""
 
     def __init__(self, folder: Path) -> None:
         [path] = folder.glob("*.pst")
-        with path.open("rb") as fh:
-            self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+        self._data = ReadAt(path)
 
     def read(self, reader: IndexReader, key: str) -> Postings | None:
         """The key's posting list, or None if no record has it (``reader`` is the thread's Whoosh reader)."""
@@ -34,11 +33,10 @@ class PostingsFile:
         offset, length = info.extent()
         if isinstance(length, tuple):  # whoosh 2.7.4 reads the length back as struct.unpack's tuple
             length = length[0]
-        return decode(memoryview(self._data)[offset:offset + length])
+        return decode(self._data.read(offset, length))
 
     def close(self) -> None:
-        if isinstance(self._data, mmap.mmap):
-            self._data.close()
+        self._data.close()
 
 
 class TermCache:

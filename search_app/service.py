@@ -12,12 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer import Dataset, PlansearchError, ReadWarning, TableError, read_datasets, read_table, sources
+from indexer import Dataset, PlansearchError, ReadWarning, TableError, integrity, read_datasets, read_table, sources
 from indexer.config import load_config
-from indexer.generations import IndexInfo, IndexUnavailable, current_generation
+from indexer.generations import (
+    CURRENT,
+    GenerationDamaged,
+    IndexInfo,
+    IndexUnavailable,
+    current_generation,
+    current_name,
+    read_info,
+)
 from indexer.store import build_index, is_stale, previous_source
 
 from .engine import Engine
+from .gate import Gate
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +68,10 @@ def build(paths: list[Path], index_dir: Path, encoding: str | None = None, show_
             config = load_config(file.parent)
             ds = read_table(old, config.for_file(file), config.header_aliases, encoding)
             message = f"{exc}; still serving the previous version of dataset {ds.slug!r}"
-        log.error("%s", message)
-        if errors is not None:
+        if errors is not None:  # the caller reports it
             errors.append(message)
+        else:
+            log.error("%s", message)
         return ds
 
     seen = [f for p in paths for f in (table_files(p) if p.is_dir() else [p])]
@@ -102,7 +112,10 @@ def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
         log.warning("index folder %s is read-only: serving it as it is, without following %s", index_dir,
                     data_dir)
         return None
-    if not is_stale(index_dir, table_files(data_dir)):
+    files = table_files(data_dir)
+    for path, why in sources.skipped_entries(data_dir):
+        log.error("%s %s", path, why)
+    if not is_stale(index_dir, files):
         return None
     log.info("index %s is missing or older than %s: building", index_dir, data_dir)
     try:
@@ -113,6 +126,36 @@ def ensure_index(data_dir: Path, index_dir: Path) -> IndexInfo | None:
         log.error("%s; serving the index there is", exc)
         return None
     return info
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``plansearch check`` found: the live generation, its files and their size, and one line per problem
+    (none: every file is as recorded)."""
+
+    generation: Path | None
+    files: int
+    bytes: int
+    problems: tuple[str, ...]
+
+
+def check_index(index_dir: Path) -> CheckReport:
+    """Verify the live generation in full: ``meta.json`` whole, every file there with its recorded size and
+    checksum (the copies of the tables too)."""
+    name = current_name(index_dir)
+    if name is None:
+        return CheckReport(None, 0, 0, (f"{index_dir}: no index (no {CURRENT} file naming a generation)",))
+    gen = index_dir / name
+    if not gen.is_dir():
+        return CheckReport(gen, 0, 0, (f"{index_dir / CURRENT} names {name}, which is not there",))
+    try:
+        info = read_info(gen)
+    except GenerationDamaged as exc:
+        return CheckReport(gen, 0, 0, tuple(f"{gen}/{p}" for p in exc.problems))
+    mark = integrity.damage_mark(gen)
+    problems = ([f"{gen}: marked damaged: {mark}"] if mark else []) + [
+        f"{gen}/{p}" for p in integrity.full_problems(gen, info.contents)]
+    return CheckReport(gen, len(info.contents), sum(size for size, _ in info.contents.values()), tuple(problems))
 
 
 class Repair:
@@ -155,7 +198,9 @@ def make_engine(settings: Mapping[str, Any]) -> Engine:
     synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
     return Engine(index_dir, synonyms=synonyms, snippet_chars=int(settings["SNIPPET_CHARS"]),
                   result_cache=int(settings["RESULT_CACHE"]), timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]),
-                  cache_mb=int(settings["CACHE_MB"]), on_damage=Repair(data_dir, index_dir))
+                  cache_mb=int(settings["CACHE_MB"]), on_damage=Repair(data_dir, index_dir),
+                  gate=Gate(total=max(1, int(settings["THREADS"]) - 1), per_client=1,
+                            threshold_ms=int(settings["SLOW_SEARCH_MS"])))
 
 
 class _Progress:

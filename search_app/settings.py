@@ -30,6 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 20, "results per page when a request does not say (1-100)"),
     Setting("SNIPPET_CHARS", 120, "about how many characters a highlighted snippet shows"),
     Setting("SEARCH_TIMEOUT_MS", 3000, "longest a search may run before it is refused as too broad (0: no limit)"),
+    Setting("SLOW_SEARCH_MS", 250, "a search working longer is slow: THREADS-1 of them (at least one) run at once "
+            "per process, one per client; more are refused at once (429/503), keeping a thread for the rest"),
     Setting("RESULT_CACHE", 256, "how many recent result pages to keep in memory (0: none)"),
     Setting("CACHE_MB", 256, "memory for decoded posting lists and matched words, per server process (MB)"),
     Setting("CONNECTIONS", 1000, "open connections a server process holds; more wait until one closes"),

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from indexer import TableError, read_table, sources
-from search_app import matching
+from search_app import gate
 from search_app.models import SearchRequest
 
 
@@ -23,14 +23,14 @@ class _Clock:
 
 def test_a_search_past_its_time_limit_is_refused(engine, monkeypatch):
     monkeypatch.setattr(engine, "timeout_ms", 1)
-    monkeypatch.setattr(matching, "time", _Clock())
-    with pytest.raises(matching.SearchTimeout):
+    monkeypatch.setattr(gate, "time", _Clock())
+    with pytest.raises(gate.SearchTimeout):
         engine.search(SearchRequest(q="相談 支援 実施", synonyms=False))
 
 
 def test_the_api_answers_a_search_past_its_time_limit_with_400(client, app, monkeypatch):
     monkeypatch.setattr(app.extensions["plansearch"], "timeout_ms", 1)
-    monkeypatch.setattr(matching, "time", _Clock())
+    monkeypatch.setattr(gate, "time", _Clock())
     resp = client.get("/api/search?q=相談&per_page=7")
     assert resp.status_code == 400
     assert resp.get_json()["error"]["code"] == "query_too_expensive"

@@ -86,6 +86,28 @@ def _index(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from indexer import integrity
+
+    from ..service import build, check_index
+
+    index_dir = Path(args.index_dir)
+    report = check_index(index_dir)
+    for line in report.problems:
+        print(f"plansearch: damaged: {printable(line)}", file=sys.stderr)
+    if not report.problems:
+        print(printable(f"{report.generation}: {report.files} files, {report.bytes / 2**20:,.1f} MB: every file "
+                        "matches its checksum"))
+        return 0
+    if not args.repair:
+        return 1
+    if report.generation is not None and report.generation.is_dir():
+        integrity.mark_damaged(report.generation, report.problems[0])
+    _, info = build([Path(args.settings["DATA_DIR"])], index_dir, keep_previous=True)
+    print(printable(f"rebuilt: {info.records} records into {info.path}"))
+    return 0
+
+
 def _search(args: argparse.Namespace) -> int:
     from ..contract.bodies import Presenter
     from ..contract.links import Links
@@ -150,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "service switches to the new index by itself)")
     _dirs(p)
     p.set_defaults(func=_index)
+
+    p = sub.add_parser("check", help="verify the live index's files against their recorded checksums (exit 1 if "
+                                     "one is damaged, one line per bad file)")
+    p.add_argument("--repair", action="store_true", help="rebuild from the data folder if it is damaged")
+    _dirs(p)
+    p.set_defaults(func=_check)
 
     p = sub.add_parser("search", help="search the index and print ranked hits")
     p.add_argument("query")

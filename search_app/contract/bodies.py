@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from indexer.generations import IndexInfo
 from indexer.models import MEASURE, YEAR, record_fields
 
-from ..models import Hit, MeasureAnswer, SearchPage, Stats
+from ..models import Health, Hit, MeasureAnswer, SearchPage, Stats
 from .links import Links, measure_url
 from .marks import snippet_html
 
@@ -111,7 +111,10 @@ def datasets_body(info: IndexInfo) -> dict:
                          for d in sorted(info.datasets, key=lambda d: d.slug)]}
 
 
-def health_body(info: IndexInfo) -> dict:
-    """``GET /healthz``."""
-    return {"status": "ok", "records": info.records, "datasets": info.dataset_slugs,
-            "index_built_at": info.built_at, "generation": info.generation}
+def health_body(health: Health) -> dict:
+    """``GET /healthz``: the same keys whatever the status (``records`` 0 and no datasets when nothing is served);
+    ``problem`` says what is wrong, or what was found damaged and dropped (empty when nothing was)."""
+    info = health.info
+    return {"status": health.status, "records": info.records if info else 0,
+            "datasets": info.dataset_slugs if info else [], "index_built_at": info.built_at if info else None,
+            "generation": info.generation if info else None, "problem": health.problem}

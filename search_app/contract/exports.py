@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from indexer.models import record_fields
 
@@ -25,50 +26,71 @@ EXPORT_COLUMNS = (*(c for name in record_fields(detail=False) if name != "source
 _FORMULA = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 
 
-def export_records(hits: Sequence[Hit], links: Links) -> list[dict]:
-    """Each hit's record in full, with its plan link and score (the JSON export's records)."""
-    return [{**h.to_dict(), "score": h.score, "plan_url": links.plan_url(h.dataset, h.plan_page)} for h in hits]
+#: Rows written between two looks at the time limit.
+_CHECK_EVERY = 256
+Check = Callable[[], None]
 
 
-def export_json(query: str, records: list[dict]) -> str:
+def _nothing() -> None:
+    return None
+
+
+def export_records(hits: Sequence[Hit], links: Links, check: Check = _nothing) -> list[dict]:
+    """Each hit's record in full, with its plan link and score (the JSON export's records). ``check`` is called
+    now and then (the request's time limit: it raises to stop)."""
+    out = []
+    for i, h in enumerate(hits):
+        if i % _CHECK_EVERY == 0:
+            check()
+        out.append({**h.to_dict(), "score": h.score, "plan_url": links.plan_url(h.dataset, h.plan_page)})
+    return out
+
+
+def export_json(query: str, records: list[dict], check: Check = _nothing) -> str:
+    check()
     return json.dumps({"query": query, "total": len(records), "records": records}, ensure_ascii=False, indent=1)
 
 
-def export_csv(records: list[dict]) -> str:
+def export_csv(records: list[dict], check: Check = _nothing) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # a BOM, so that Excel reads the Japanese as UTF-8
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for rec in records:
+    for i, rec in enumerate(records):
+        if i % _CHECK_EVERY == 0:
+            check()
         rec = {**rec, "extra": _extra_text(rec)}
         writer.writerow([safe_cell(rec.get(c)) for c in EXPORT_COLUMNS])
     return out.getvalue()
 
 
-def export_xlsx(records: list[dict]) -> bytes:
+def export_xlsx(records: list[dict], check: Check = _nothing) -> bytes:
     """The CSV's rows as a workbook: the same columns and cells (formula-like starts neutralised, every text cell
-    a string, never a formula), numbers as numbers."""
-    from openpyxl import Workbook  # imported here: only this export writes workbooks
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    a string, never a formula or a link), numbers as numbers."""
+    import xlsxwriter  # imported here: only this export writes workbooks
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("検索結果")
-
-    def cell(value: object) -> WriteOnlyCell:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return WriteOnlyCell(sheet, value=value)
-        out = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value)))
-        out.data_type = "s"
-        return out
-
-    sheet.append([cell(c) for c in EXPORT_COLUMNS])
-    for rec in records:
-        rec = {**rec, "extra": _extra_text(rec)}
-        sheet.append([cell(rec.get(c)) for c in EXPORT_COLUMNS])
     out = io.BytesIO()
-    book.save(out)
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    sheet = book.add_worksheet("検索結果")
+    sheet.write_row(0, 0, EXPORT_COLUMNS)
+    for row, rec in enumerate(records, start=1):
+        if row % _CHECK_EVERY == 0:
+            check()
+        rec = {**rec, "extra": _extra_text(rec)}
+        for col, name in enumerate(EXPORT_COLUMNS):
+            value = rec.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(row, col, value)
+            else:
+                sheet.write_string(row, col, _XML_ILLEGAL.sub("", safe_cell(value)))
+    check()
+    book.close()
     return out.getvalue()
+
+
+#: Characters XML 1.0 cannot hold (a workbook is XML).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _extra_text(rec: dict) -> str:

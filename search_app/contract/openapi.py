@@ -110,6 +110,13 @@ ERROR = {
 }
 
 
+HEALTH = {"type": "object", "required": ["status", "records", "datasets", "index_built_at"],
+          "properties": {"status": {"type": "string", "enum": ["ok", "rebuilding", "index_damaged", "no_index"]},
+                         "records": {"type": "integer"}, "datasets": {"type": "array", "items": {"type": "string"}},
+                         "index_built_at": {"type": ["string", "null"]}, "generation": {"type": ["string", "null"]},
+                         "problem": {"type": "string"}}}
+
+
 def openapi_document() -> dict:
     search_params = [
         _param("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
@@ -147,11 +154,11 @@ def openapi_document() -> dict:
                                    "operationId": "stats", "responses": {"200": {
                                        "description": "counts", "content": {"application/json": {"schema": {
                                            "type": "object"}}}}}}},
-            "/healthz": {"get": {"summary": "Service health", "operationId": "health", "responses": {"200": {
-                "description": "ok", "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["status", "records", "datasets", "index_built_at"],
-                    "properties": {"status": _STR, "records": _INT, "datasets": {"type": "array", "items": _STR},
-                                   "index_built_at": _STR}}}}}}}},
+            "/healthz": {"get": {"summary": "Service health", "operationId": "health", "responses": {
+                "200": {"description": "a generation is served, checked and answering",
+                        "content": {"application/json": {"schema": HEALTH}}},
+                "503": {"description": "no generation can be served: status rebuilding, index_damaged or no_index",
+                        "content": {"application/json": {"schema": HEALTH}}}}}},
         },
         "components": {"schemas": {"Search": SEARCH_RESULT, "Measure": MEASURE_SCHEMA, "Datasets": DATASETS,
                                    "Error": ERROR}},

@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     from . import api, errors, pages, security
-    from .params import check_utf8
+    from .params import check_repeats, check_utf8
 
     data_dir = Path(settings["DATA_DIR"])
     if app.config.get("BUILD_INDEX", True):
@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["plansearch.presenter"] = Presenter(Links(data_dir))
     errors.init_app(app)
     app.before_request(lambda: check_utf8(request.query_string))
+    app.before_request(lambda: check_repeats(request.args))
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..contract.bodies import Presenter, datasets_body, health_body, stats_body
@@ -26,7 +28,7 @@ def presenter() -> Presenter:
 def api_search():
     req = search_request(request.args, current_app.config["PAGE_SIZE"])
     show = presenter()
-    return jsonify(show.search_body(show.page(engine().search(req))))
+    return jsonify(show.search_body(show.page(engine().search(req, engine().budget(client())))))
 
 
 @bp.get("/api/measures/<path:measure_id>")
@@ -49,7 +51,10 @@ def api_datasets():
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(health_body(engine().info))
+    """200 when a generation is served, passed its checks and answers a probe read; else 503 with the reason
+    (``rebuilding``, ``index_damaged``, ``no_index``) in the same shape: what load balancers look at."""
+    health = engine().health()
+    return jsonify(health_body(health)), 200 if health.ok else 503
 
 
 @bp.get("/api/openapi.json")
@@ -57,28 +62,35 @@ def openapi():
     return jsonify(openapi_document())
 
 
-def _exported() -> tuple[str, list[dict]]:
+def client() -> str:
+    """Who asks, for the places of slow searches: the client's address."""
+    return request.remote_addr or ""
+
+
+def _exported(write: Callable[[str, list[dict], Callable[[], None]], str | bytes]) -> str | bytes:
+    """The export of the request's search, written by ``write(query, records, check)``: matching, reading the
+    records and writing the file are all inside the request's time limit (past it: 400 query_too_expensive)."""
     req = search_request(request.args, current_app.config["PAGE_SIZE"])
-    return req.q, export_records(engine().export(req, EXPORT_LIMIT), presenter().links)
+    with engine().budget(client()) as budget:
+        records = export_records(engine().export(req, EXPORT_LIMIT, budget), presenter().links, budget.check)
+        return write(req.q, records, budget.check)
 
 
 @bp.get("/export.json")
 def export_json_file():
-    query, records = _exported()
-    return Response(export_json(query, records), mimetype="application/json",
+    return Response(_exported(export_json), mimetype="application/json",
                     headers={"Content-Disposition": "attachment; filename=plansearch.json"})
 
 
 @bp.get("/export.xlsx")
 def export_xlsx_file():
-    _, records = _exported()
-    return Response(export_xlsx(records),
+    return Response(_exported(lambda _, records, check: export_xlsx(records, check)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=plansearch.xlsx"})
 
 
 @bp.get("/export.csv")
 def export_csv_file():
-    _, records = _exported()
-    return Response(export_csv(records), content_type="text/csv; charset=utf-8",
+    return Response(_exported(lambda _, records, check: export_csv(records, check)),
+                    content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=plansearch.csv"})

@@ -5,14 +5,22 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed
 
+from indexer.generations import IndexUnavailable
 from indexer.models import PlansearchError
 
-from ..matching import SearchTimeout
+from ..gate import Busy, SearchTimeout
+from ..logs import Throttled, printable
 from ..query import QueryError
 
 log = logging.getLogger(__name__)
+#: Refused requests are logged, a burst of them in a few lines.
+refusals = Throttled(log)
+
+
+def _where() -> str:
+    return printable(f"{request.method} {request.full_path.rstrip('?')} from {request.remote_addr}")
 
 
 class ApiError(Exception):
@@ -41,8 +49,11 @@ _PAGE_MESSAGES = {404: "お探しのページは見つかりませんでした�
 
 
 def _wants_json() -> bool:
+    """JSON under /api, /healthz and /export; and wherever no page can be drawn: a request whose Host header
+    werkzeug could not read has no URL adapter to link the page's stylesheet with."""
     path = request.path
-    return path.startswith("/api/") or path == "/healthz" or path.startswith("/export")
+    return (path.startswith("/api/") or path == "/healthz" or path.startswith("/export")
+            or isinstance(request.routing_exception, BadHost))
 
 
 def _respond(err: ApiError):
@@ -73,13 +84,27 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def query_error(exc: QueryError):
-        code = "query_too_expensive" if isinstance(exc, SearchTimeout) else "bad_query"
-        return _respond(ApiError(400, code, str(exc), "q"))
+        if isinstance(exc, SearchTimeout):
+            refusals.log(logging.WARNING, "timeout", "refused %s: %s", _where(), exc)
+            return _respond(ApiError(400, "query_too_expensive", str(exc), "q"))
+        return _respond(ApiError(400, "bad_query", str(exc), "q"))
+
+    @app.errorhandler(Busy)
+    def busy(exc: Busy):
+        refusals.log(logging.WARNING, exc.code, "refused %s (%d): %s", _where(), exc.status, exc)
+        response, status = _respond(ApiError(exc.status, exc.code, str(exc), "q"))
+        response = make_response(response, status)
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(PlansearchError)
     def library_error(exc: PlansearchError):
-        log.error("service unavailable: %s", exc)
-        return _respond(ApiError(503, "unavailable", str(exc)))
+        code = "index_unavailable" if isinstance(exc, IndexUnavailable) else "unavailable"
+        refusals.log(logging.ERROR, code, "refused %s (503): %s", _where(), exc)
+        response, status = _respond(ApiError(503, code, str(exc)))
+        response = make_response(response, status)
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -110,7 +110,7 @@ def search_page():
     except ApiError as err:
         context["error"] = err
         return render_template("search.html", **context, page=None, info=engine().info), err.status
-    page = presenter().page(engine().search(req))
+    page = presenter().page(engine().search(req, engine().budget(request.remote_addr or "")))
     active = list(dict.fromkeys((name, v) for name in FACET_TITLES for v in request.args.getlist(name)))
     words = q.split()
     drop_word_links = [(w, link(q=" ".join(x for x in words if x != w))) for w in words] if len(words) > 1 else []

@@ -66,6 +66,15 @@ def check_utf8(query_string: bytes) -> None:
                            "%E3%81%84%E3%81%98%E3%82%81)") from None
 
 
+def check_repeats(args: MultiDict) -> None:
+    """An ``ApiError`` naming the first parameter given more than ``MAX_VALUES`` times (any parameter, known or
+    not: no page reads more)."""
+    for name, values in args.lists():
+        if len(values) > MAX_VALUES:
+            shown = name if name in KNOWN else None
+            raise _bad(shown, f"{name[:40]} may be given at most {MAX_VALUES} times")
+
+
 def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest:
     q = (args.get("q") or "").strip()
     if not q:
