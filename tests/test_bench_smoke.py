@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 
 import pytest
 
-from bench import corpus, reader, run
+from bench import corpus, peers, reader, run
 
 
 @pytest.fixture()
@@ -56,3 +58,66 @@ def test_reader_benchmark_reads_the_messy_table_whole(tmp_path, monkeypatch):
     result = reader.run(2 * body)  # the bundled table's body twice
     for fmt in ("tsv", "excel_csv"):
         assert result[fmt]["measures"] == 50 and result[fmt]["rows_per_s"] > 0
+
+
+def _available_peers() -> list[str]:
+    """plansearch and SQLite always; tantivy and Groonga where installed (``.ci/run`` installs both)."""
+    out = ["plansearch", "sqlite"]
+    if importlib.util.find_spec("tantivy") is not None:
+        out.append("tantivy")
+    if shutil.which("groonga") is not None:
+        out.append("groonga")
+    return out
+
+
+def test_the_peers_answer_the_same_mix_side_by_side(tmp_path):
+    names = _available_peers()
+    out = tmp_path / "results"
+    assert peers.main(["--records", "300", "--repeat", "1", "--in-process", "--tantivy-workers", "1", "--peers",
+                       *names, "--out", str(out), "--cache-dir", str(tmp_path)]) == 0
+    result = json.loads((out / "peers-300.json").read_text(encoding="utf-8"))
+    assert list(result["peers"]) == names
+    for name in names:
+        figures = result["peers"][name]
+        assert figures["build"]["records"] == 300 and figures["summary"]["search_p50_ms"] > 0
+        assert set(figures["ratio_to_best"]) == set(peers.METRICS)  # every figure with its ratio to the best peer
+    by_query = {q["query"]: q for q in result["per_query"]}
+    assert len(by_query) == len(result["per_query"]) >= 50
+    for name in names:  # a rare word is found alike by every engine
+        assert by_query["もくせい教室"][name]["total"] == by_query["もくせい教室"]["sqlite"]["total"] > 0
+
+
+def test_hard_queries_count_what_they_should(tmp_path):
+    """On the synthetic corpus: 京都 is counted only where it is a word (never inside 東京都), and ヤングケアラー
+    finds every record that holds it, however the dictionary cut its context."""
+    from indexer import read_paths
+    from indexer.normalize import fold
+    from indexer.schema import SEARCH_FIELDS, meta_text
+    from indexer.store import build_index
+    from search_app.engine import Engine
+    from search_app.models import SearchRequest
+
+    folder = corpus.ensure_corpus(3000, cache_dir=tmp_path, workers=1)
+    datasets = read_paths([folder])
+    build_index(datasets, tmp_path / "index")
+    engine = Engine(tmp_path / "index", synonyms=None, result_cache=0)
+
+    def texts(ds, measure, entry) -> str:
+        return fold(" ".join([measure.title, meta_text(measure), entry.status, entry.evaluation, entry.achievement,
+                              entry.plan]))
+
+    holding = {word: 0 for word in ("京都", "東京都", "ヤングケアラー")}
+    for ds in datasets:
+        for measure in ds.measures:
+            for entry in measure.years:
+                text = texts(ds, measure, entry)
+                for word in holding:
+                    holding[word] += word in text
+    assert "title" in SEARCH_FIELDS
+    assert holding["ヤングケアラー"] > 0 and holding["東京都"] > 0
+    found = engine.search(SearchRequest(q="ヤングケアラー", synonyms=False)).total
+    assert found == holding["ヤングケアラー"]
+    kyoto = engine.search(SearchRequest(q="京都", synonyms=False)).total
+    as_word = sum(1 for ds in datasets for m in ds.measures for e in m.years
+                  if "京都" in texts(ds, m, e).replace("東京都", ""))
+    assert kyoto == as_word
