@@ -103,6 +103,7 @@ class FreshServer:
     base: str
     script: Path  # the wrk script cycling through the query mix
     wrk: str
+    log: Path | None = None  # the server's stderr
 
     def build(self, **kwargs: Any) -> subprocess.CompletedProcess:
         """``plansearch index`` of the data into this server's index folder."""
@@ -126,9 +127,11 @@ def fresh_server(data: Path, name: str) -> Iterator[FreshServer]:
     try:
         fresh.build(check=True, stdout=subprocess.DEVNULL)
         port = _free_port()
-        fresh.server = subprocess.Popen([*cli, "serve", "--port", str(port), "--data", str(data),
-                                         "--index-dir", str(fresh.index)],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fresh.log = work / "server.log"
+        with fresh.log.open("wb") as log:
+            fresh.server = subprocess.Popen([*cli, "serve", "--port", str(port), "--data", str(data),
+                                             "--index-dir", str(fresh.index)],
+                                            env=env, stdout=subprocess.DEVNULL, stderr=log)
         fresh.base = f"http://127.0.0.1:{port}"
         wait_until_serving(fresh.base)
         yield fresh

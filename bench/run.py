@@ -63,14 +63,15 @@ print(json.dumps({"records": info.records, "read_s": 0.0, "build_s": total_s, "t
 """
 
 COLD = """
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from search_app.contract.bodies import Presenter
 from search_app.contract.links import Links
 from search_app.engine import Engine
 from search_app.models import SearchRequest
-engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0)
+engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0,
+                cache_mb=int(os.environ.get("PLANSEARCH_CACHE_MB", "256")))
 show = Presenter(Links())
 t1 = time.perf_counter()
 page = show.page(engine.search(SearchRequest(q=sys.argv[2])))
@@ -79,14 +80,15 @@ print(json.dumps({"open_s": t1 - t0, "first_query_s": t2 - t1, "total_s": t2 - t
 """
 
 SEARCH = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from bench.querymix import load_queries
 from search_app.contract.bodies import Presenter
 from search_app.contract.links import Links
 from search_app.engine import Engine
 from search_app.models import SearchRequest
-engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0)
+engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0,
+                cache_mb=int(os.environ.get("PLANSEARCH_CACHE_MB", "256")))
 show = Presenter(Links())  # the hits as the API shows them: snippets as HTML, links
 queries = load_queries()
 reps = int(sys.argv[2])
