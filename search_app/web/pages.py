@@ -15,6 +15,7 @@ from indexer.config import load_config
 from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
 from indexer.years import year_label
 
+from ..contract.labels import FACET_TITLES, VALUE_LABELS
 from ..contract.links import measure_url, plan_pdf_url
 from . import charts
 from .api import engine, presenter
@@ -27,16 +28,6 @@ bp = Blueprint("pages", __name__)
 #: Japan Standard Time (no daylight saving).
 JST = timezone(timedelta(hours=9), "JST")
 
-FACET_TITLES = {
-    "year": "年度", "policy": "重点施策", "department": "担当部署", "section": "担当課", "field": "対象フィールド",
-    "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移", "dataset": "計画",
-    "municipality": "自治体",
-}
-VALUE_LABELS = {
-    "changed": {"changed": "前年度から変更あり", "unchanged": "前年度と同じ", "first": "初年度"},
-    "trend": {"down": "達成度が下がった", "up": "達成度が上がった", "same": "達成度は同じ"},
-    "field": FIELD_LABELS,
-}
 SORT_LABELS = {"relevance": "関連度順", "plan_page": "計画書ページ順", "year": "年度順"}
 
 

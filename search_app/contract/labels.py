@@ -1,0 +1,16 @@
+"""How people are shown the codes of a record: facet titles and values in plain Japanese (pages and exports)."""
+
+from __future__ import annotations
+
+from indexer.models import FIELD_LABELS
+
+FACET_TITLES = {
+    "year": "年度", "policy": "重点施策", "department": "担当部署", "section": "担当課", "field": "対象フィールド",
+    "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移", "dataset": "計画",
+    "municipality": "自治体",
+}
+VALUE_LABELS = {
+    "changed": {"changed": "前年度から変更あり", "unchanged": "前年度と同じ", "first": "初年度"},
+    "trend": {"down": "達成度が下がった", "up": "達成度が上がった", "same": "達成度は同じ"},
+    "field": FIELD_LABELS,
+}
