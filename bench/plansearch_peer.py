@@ -54,7 +54,8 @@ def run_mix(handle: str, queries: Sequence[Query], repeat: int) -> MixResult:
     from search_app.models import SearchRequest
 
     cache_mb = int(os.environ.get("PLANSEARCH_CACHE_MB", "256"))
-    engine = Engine(Path(handle), synonyms=ROOT / "data" / "synonyms.txt", result_cache=0, cache_mb=cache_mb)
+    engine = Engine(Path(handle), synonyms=ROOT / "data" / "synonyms.txt", concepts=ROOT / "data" / "concepts.txt",
+                    result_cache=0, cache_mb=cache_mb)
     show = Presenter(Links())
 
     def search(q: str) -> Answer:

@@ -70,7 +70,8 @@ from search_app.contract.bodies import Presenter
 from search_app.contract.links import Links
 from search_app.engine import Engine
 from search_app.models import SearchRequest
-engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0,
+engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), concepts=Path("data/concepts.txt"),
+                result_cache=0,
                 cache_mb=int(os.environ.get("PLANSEARCH_CACHE_MB", "256")))
 show = Presenter(Links())
 t1 = time.perf_counter()
@@ -87,7 +88,8 @@ from search_app.contract.bodies import Presenter
 from search_app.contract.links import Links
 from search_app.engine import Engine
 from search_app.models import SearchRequest
-engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), result_cache=0,
+engine = Engine(Path(sys.argv[1]), synonyms=Path("data/synonyms.txt"), concepts=Path("data/concepts.txt"),
+                result_cache=0,
                 cache_mb=int(os.environ.get("PLANSEARCH_CACHE_MB", "256")))
 show = Presenter(Links())  # the hits as the API shows them: snippets as HTML, links
 queries = load_queries()

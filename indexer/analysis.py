@@ -24,11 +24,14 @@ from typing import NamedTuple
 
 import fugashi
 
+from .compounds import MAX_PIECES, compounds
+from .compounds import version as compounds_version
 from .normalize import Normalized, normalize
 
 #: Changes whenever the indexed tokens would change; an index built by another
 #: version must be rebuilt.
-ANALYZER_VERSION = f"ja-4/fugashi-{version('fugashi')}/unidic-lite-{version('unidic-lite')}"
+ANALYZER_VERSION = (f"ja-5/fugashi-{version('fugashi')}/unidic-lite-{version('unidic-lite')}"
+                    f"/compounds-{compounds_version()}")
 
 #: Parts of speech (UniDic pos1) that carry no search meaning.
 STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白"})
@@ -64,6 +67,7 @@ def _nodes(norm: Normalized) -> Iterator[tuple[str, str | None, str, int, int, b
     tag = tagger()
     with _lock:  # MeCab's lattice is not shared safely between threads
         nodes = [(n.surface, n.white_space, n.feature.lemma, n.feature.pos1, n.is_unk) for n in tag(text)]
+    placed = []
     offset = 0
     for surface, space, lemma, pos1, unknown in nodes:
         offset += len(space)
@@ -74,7 +78,35 @@ def _nodes(norm: Normalized) -> Iterator[tuple[str, str | None, str, int, int, b
             if start < 0:
                 continue
         offset = start + len(surface)
-        yield surface, lemma, pos1, start, offset, bool(unknown)
+        placed.append((surface, lemma, pos1, start, offset, bool(unknown)))
+    yield from _rejoined(placed)
+
+
+def _rejoined(nodes: list[tuple[str, str | None, str, int, int, bool]]
+              ) -> Iterator[tuple[str, str | None, str, int, int, bool]]:
+    """The morphemes, with a run that spells a word of ``compounds.txt`` cut as the list says."""
+    table = compounds()
+    i = 0
+    while i < len(nodes):
+        best = 0
+        spelled = nodes[i][0]
+        for j in range(i + 1, min(len(nodes), i + MAX_PIECES)):
+            if nodes[j][3] != nodes[j - 1][4]:  # something between them
+                break
+            spelled += nodes[j][0]
+            if spelled in table:
+                best = j
+        if not best:
+            yield nodes[i]
+            i += 1
+            continue
+        by_surface = {n[0]: n for n in nodes[i:best + 1]}
+        at = nodes[i][3]
+        for part in table["".join(n[0] for n in nodes[i:best + 1])]:
+            same = by_surface.get(part)
+            yield (part, same[1] if same else None, "名詞", at, at + len(part), False)
+            at += len(part)
+        i = best + 1
 
 
 def is_stop(surface: str, pos1: str) -> bool:
@@ -131,3 +163,24 @@ def analyse(text: str, surfaces: set[Surface] | None = None) -> list[Token]:
 def keys(text: str) -> list[str]:
     """The index keys of ``text``, in order (what a query word must match as a phrase)."""
     return [t.key for t in analyse(text)]
+
+
+class Morpheme(NamedTuple):
+    """A morpheme of a query as a person typed it: its folded written form, key (``""`` for a particle, an
+    auxiliary or punctuation), part of speech (UniDic pos1) and its place in the folded text."""
+
+    surface: str
+    key: str
+    pos1: str
+    start: int
+    end: int
+
+
+def morphemes_of(text: str) -> list[Morpheme]:
+    """Every morpheme of ``text`` (folded), particles and auxiliaries too: what a query is read from."""
+    norm = normalize(text)
+    out = []
+    for surface, lemma, pos1, start, end, _ in _nodes(norm):
+        key = "" if is_stop(surface, pos1) else lemma_key(surface, lemma, pos1)
+        out.append(Morpheme(surface, key, pos1, start, end))
+    return out

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from indexer.analysis import keys
 from indexer.normalize import fold
 
+from .concepts import ConceptTable
 from .highlight import Pattern
 from .lattice import key_runs, unknown_runs
 from .query import And, Node, Not, Or, Word
+from .reading import ConceptUse, Reading, read_word
 from .synonyms import SynonymTable
 
 Surfaces = Mapping[str, tuple[str, ...]]
@@ -30,10 +32,18 @@ class Alternative:
     runs: tuple[tuple[str, ...], ...] = ()
 
 
+#: Added to the score of a record that matches a word as typed (or a synonym of it) where the word is also
+#: searched through concepts: exact words rank first.
+EXACT_FIRST = 1000.0
+
+
 @dataclass(frozen=True)
 class CompiledWord:
     word: Word
     alternatives: tuple[Alternative, ...]
+    #: The alternatives reached through the concept dictionary (ranked below ``alternatives`` when ``boost``).
+    concepts: tuple[Alternative, ...] = ()
+    boost: float = 0.0  # added to the score of a record that matches one of ``alternatives``
 
 
 CompiledNode = CompiledWord | Not | And | Or
@@ -50,10 +60,14 @@ class CompiledQuery:
     runs: list[tuple[str, ...]] = field(default_factory=list)
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    #: How each word read through the concept dictionary was read (those that are searched as more than
+    #: themselves).
+    readings: list[Reading] = field(default_factory=list)
 
     def interpreted(self) -> str:
-        """The parsed query with each expanded word shown as (word OR synonym …)."""
-        return _render(self.node, self.expansions)
+        """The parsed query with each expanded word shown as (word OR synonym …), and a sentence as what it was
+        reduced to."""
+        return _render(self.node, self.expansions, {r.text: r for r in self.readings})
 
 
 def alternative(text: str, surfaces: Surfaces | None = None) -> Alternative:
@@ -71,39 +85,40 @@ def alternative(text: str, surfaces: Surfaces | None = None) -> Alternative:
 AlternativeOf = Callable[[str], Alternative]
 
 
-def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf = alternative) -> CompiledQuery:
+def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf = alternative,
+                  concepts: ConceptTable | None = None) -> CompiledQuery:
     """Each word of ``node`` with its alternatives, each made by ``alternative_of`` (with the runs of keys of the
-    index's own spellings, given a generation's)."""
+    index's own spellings, given a generation's). With ``concepts``, a word that is a concept's term or phrasing
+    also finds the concept's terms (ranked below the word itself), and a word written as a short sentence is
+    searched as its concepts and content words (``reading.py``)."""
     if table.longest > 1:
         node = join_terms(node, table)
     out = CompiledQuery(root=None, node=node)
-    out.root = _compile(node, table, out, positive=True, alternative_of=alternative_of)
+    out.root = _compile(node, table, out, positive=True, alternative_of=alternative_of, concepts=concepts)
     return out
 
 
 def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool,
-             alternative_of: AlternativeOf = alternative) -> CompiledNode | None:
+             alternative_of: AlternativeOf = alternative, concepts: ConceptTable | None = None) -> CompiledNode | None:
     if isinstance(node, Word):
-        texts = [node.text]
-        if not node.phrase:
-            extra = table.expand(node.text)
-            if extra:
-                texts += list(extra)
-                if positive:
-                    out.expansions[node.text] = extra
-        alts = tuple(a for a in (alternative_of(t) for t in texts) if a.runs)
-        if not alts:
-            if positive:
-                out.ignored.append(node.text)
-            return None
-        if positive:
-            out.patterns.extend(Pattern(a.keys, a.folded) for a in alts)
-            out.runs.extend(r for a in alts for r in a.runs if r not in out.runs)
-        return CompiledWord(node, alts)
+        reading = read_word(node.text, concepts) if concepts is not None and positive and not node.phrase else None
+        if reading is not None and reading.sentence:
+            return _sentence(node, reading, table, out, alternative_of)
+        word = _word(node, table, out, positive, alternative_of)
+        if reading is None or not reading.concepts:
+            return word
+        extra = _concept_alternatives(reading.concepts, word.alternatives if word else (), out, alternative_of)
+        if not extra:
+            return word
+        out.readings.append(reading)
+        if word is None:  # not in any text as typed, but its concept's terms are
+            out.ignored = [w for w in out.ignored if w != node.text]
+        return CompiledWord(node, word.alternatives if word else (), extra, EXACT_FIRST)
     if isinstance(node, Not):
         inner = _compile(node.node, table, out, positive=False, alternative_of=alternative_of)
         return Not(inner) if inner is not None else None
-    parts = [p for p in (_compile(n, table, out, positive, alternative_of) for n in node.nodes) if p is not None]
+    parts = [p for p in (_compile(n, table, out, positive, alternative_of, concepts) for n in node.nodes)
+             if p is not None]
     if not parts:
         return None
     if isinstance(node, Or):
@@ -111,6 +126,72 @@ def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool
     if all(isinstance(p, Not) for p in parts):
         return None
     return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _word(node: Word, table: SynonymTable, out: CompiledQuery, positive: bool,
+          alternative_of: AlternativeOf) -> CompiledWord | None:
+    """The word as typed and its synonyms (none for a quoted phrase)."""
+    texts = [node.text]
+    if not node.phrase:
+        extra = table.expand(node.text)
+        if extra:
+            texts += list(extra)
+            if positive:
+                out.expansions[node.text] = extra
+    alts = tuple(a for a in (alternative_of(t) for t in texts) if a.runs)
+    if not alts:
+        if positive:
+            out.ignored.append(node.text)
+        return None
+    if positive:
+        _marked(alts, out)
+    return CompiledWord(node, alts)
+
+
+def _marked(alts: tuple[Alternative, ...], out: CompiledQuery) -> None:
+    """What snippets mark: the alternatives' patterns and runs of keys."""
+    out.patterns.extend(Pattern(a.keys, a.folded) for a in alts)
+    out.runs.extend(r for a in alts for r in a.runs if r not in out.runs)
+
+
+def _concept_alternatives(uses: tuple[ConceptUse, ...], have: tuple[Alternative, ...], out: CompiledQuery,
+                          alternative_of: AlternativeOf) -> tuple[Alternative, ...]:
+    """The alternatives of the concepts' phrases (as typed) and terms, but those already among ``have``."""
+    seen = {a.folded for a in have}
+    alts = []
+    for use in uses:
+        for text in (use.phrase, *use.concept.all_terms):
+            alt = alternative_of(text)
+            if alt.runs and alt.folded not in seen:
+                seen.add(alt.folded)
+                alts.append(alt)
+    _marked(tuple(alts), out)
+    return tuple(alts)
+
+
+def _sentence(node: Word, reading: Reading, table: SynonymTable, out: CompiledQuery,
+              alternative_of: AlternativeOf) -> CompiledNode | None:
+    """A word written as a sentence. With concepts found in it: any of its concepts and other content words.
+    With none: all of its content words, anywhere in the text (not in a row). Either way, records that have the
+    sentence as typed first."""
+    literal = _word(node, table, out, positive=True, alternative_of=alternative_of)
+    parts: list[CompiledNode] = []
+    for use in reading.concepts:
+        alts = _concept_alternatives((use,), (), out, alternative_of)
+        if alts:
+            parts.append(CompiledWord(Word(use.phrase), (), alts))
+    words = [w for w in (_word(Word(text), table, out, True, alternative_of) for text in reading.words) if w]
+    if parts:
+        parts += [CompiledWord(w.word, (), w.alternatives) for w in words]
+    elif len(words) > 1 or (words and (literal is None or words[0].alternatives != literal.alternatives)):
+        parts = [words[0] if len(words) == 1 else And(tuple(words))]
+    else:  # nothing read but the words as typed: as today
+        return literal
+    out.readings.append(reading)
+    if literal is not None:
+        out.ignored = [w for w in out.ignored if w != node.text]
+        parts.insert(0, CompiledWord(node, literal.alternatives, boost=EXACT_FIRST))
+    return parts[0] if len(parts) == 1 else Or(tuple(parts))
 
 
 def join_terms(node: Node, table: SynonymTable) -> Node:
@@ -139,13 +220,20 @@ def join_terms(node: Node, table: SynonymTable) -> Node:
     return out[0] if len(out) == 1 else And(tuple(out))
 
 
-def _render(node, expansions: dict[str, tuple[str, ...]]) -> str:
+def _render(node, expansions: dict[str, tuple[str, ...]], readings: dict[str, Reading] | None = None) -> str:
+    readings = readings or {}
     if isinstance(node, Word):
-        alts = expansions.get(node.text) if not node.phrase else None
-        return "(" + " OR ".join([node.text, *alts]) + ")" if alts else str(node)
+        alts = list(expansions.get(node.text, ())) if not node.phrase else []
+        reading = readings.get(node.text) if not node.phrase else None
+        if reading is not None:
+            terms = [t for u in reading.concepts for t in (u.concept.head,)]
+            if reading.sentence:
+                return "(" + " OR ".join(dict.fromkeys([node.text, *alts, *terms, *reading.words])) + ")"
+            alts += [t for t in terms if t != node.text]
+        return "(" + " OR ".join(dict.fromkeys([node.text, *alts])) + ")" if alts else str(node)
     if isinstance(node, Not):
-        inner = _render(node.node, expansions)
+        inner = _render(node.node, expansions, readings)
         return f"-({inner})" if isinstance(node.node, And | Or) else f"-{inner}"
     joiner = " OR " if isinstance(node, Or) else " "
-    return joiner.join(f"({_render(n, expansions)})" if isinstance(n, And | Or) else _render(n, expansions)
-                       for n in node.nodes)
+    return joiner.join(f"({_render(n, expansions, readings)})" if isinstance(n, And | Or)
+                       else _render(n, expansions, readings) for n in node.nodes)

@@ -18,6 +18,7 @@ from indexer.schema import FACET_FIELDS, KEY_FIELD, SEARCH_FIELDS, meta_text
 
 from .cache import ResultCache, request_key
 from .compiled import CompiledQuery, compile_query
+from .concepts import ConceptFile
 from .gate import Budget, Busy, Gate
 from .highlight import Snippet, cut, extra_cut, key_spans
 from .live import NO_INDEX, Health, IndexReadError, LiveIndex, NothingToServe, ThreadSearcher
@@ -49,11 +50,13 @@ class Engine:
     a request that fails reading the index raises ``IndexReadError`` (503) and has the generation checked.
     """
 
-    def __init__(self, index_root: Path, synonyms: Path | None = None, snippet_chars: int = 120,
+    def __init__(self, index_root: Path, synonyms: Path | None = None, concepts: Path | None = None,
+                 snippet_chars: int = 120,
                  result_cache: int = 256, timeout_ms: int = 0, cache_mb: int = 256,
                  on_damage: Callable[[Path, list[str]], None] | None = None, gate: Gate | None = None) -> None:
         self.index_root = Path(index_root)
         self.synonyms = SynonymFile(synonyms)
+        self.concepts = ConceptFile(concepts)
         self.snippet_chars = snippet_chars
         self._pages = ResultCache(result_cache)
         self.timeout_ms = timeout_ms
@@ -107,7 +110,7 @@ class Engine:
 
     def search(self, req: SearchRequest, budget: Budget | None = None) -> SearchPage:
         started = time.perf_counter()
-        key = (self.live.current().info.generation, self.synonyms.stamp(), request_key(req))
+        key = (self.live.current().info.generation, self.synonyms.stamp(), self.concepts.stamp(), request_key(req))
         cached = self._pages.get(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -127,7 +130,7 @@ class Engine:
         q = run.query
         return SearchPage(query=req.q, interpreted=q.interpreted(), total=len(run.found), page=req.page,
                           per_page=req.per_page, took_ms=took, results=hits, facets=facets,
-                          expansions=q.expansions, ignored=tuple(q.ignored),
+                          expansions=q.expansions, ignored=tuple(q.ignored), readings=tuple(q.readings),
                           municipality_years=self._municipality_years(run) if len(facets["municipality"]) > 1 else {})
 
     def export(self, req: SearchRequest, limit: int, budget: Budget | None = None) -> tuple[Hit, ...]:
@@ -156,7 +159,8 @@ class Engine:
             drop = {_key(w) for w in req.disabled_synonyms}
             table = SynonymTable(table.groups, {k: v for k, v in table.expansions.items() if k not in drop},
                                  table.longest)
-        compiled = compile_query(parse(req.q), table, gen.alternative)
+        compiled = compile_query(parse(req.q), table, gen.alternative,
+                                 self.concepts.table() if req.concepts and req.synonyms else None)
         matcher = self._matcher(handle, req.fields or SEARCH_FIELDS, allowed_records(gen.columns, req), budget)
         found = matcher.evaluate(compiled.root) if compiled.root is not None else EMPTY
         return _Run(handle, compiled, matcher, found, ranked(gen.columns, found, req.sort, limit))

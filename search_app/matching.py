@@ -99,17 +99,26 @@ class Matcher:
         return found
 
     def _word(self, word: CompiledWord) -> Found:
-        runs = tuple(alt.runs for alt in word.alternatives)
-        if len(runs) == 1 and len(runs[0]) == 1:
-            found = self.run(runs[0][0])
-        else:  # a word of synonyms or of several spellings: its union is kept too
-            key = ("word", self.generation, runs, int(self.field_bits))
-            found = self.cache.get_or_load(key, lambda: replace(union(
-                [union([self.run(keys) for keys in alt] , np.maximum) for alt in runs], np.add), key=key),
-                lambda f: f.docs.nbytes + f.score.nbytes + f.fields.nbytes)
+        found = self._alternatives(tuple(alt.runs for alt in word.alternatives))
+        if word.boost and len(found):  # records with the word itself rank above those found through concepts
+            found = replace(found, score=found.score + np.float32(word.boost), key=None)
+        if word.concepts:
+            found = union([found, self._alternatives(tuple(alt.runs for alt in word.concepts))], np.add)
         if self.allowed is not None and len(found):
             found = found.take(self.allowed[found.docs])
         return found
+
+    def _alternatives(self, runs: tuple[tuple[tuple[str, ...], ...], ...]) -> Found:
+        """Records with any alternative (each alternative: any of its runs of keys), scores added up."""
+        if not runs:
+            return EMPTY
+        if len(runs) == 1 and len(runs[0]) == 1:
+            return self.run(runs[0][0])
+        # a word of synonyms or of several spellings: its union is kept too
+        key = ("word", self.generation, runs, int(self.field_bits))
+        return self.cache.get_or_load(key, lambda: replace(union(
+            [union([self.run(keys) for keys in alt], np.maximum) for alt in runs], np.add), key=key),
+            lambda f: f.docs.nbytes + f.score.nbytes + f.fields.nbytes)
 
     def _check_time(self) -> None:
         if self.check is not None:

@@ -13,6 +13,7 @@ from indexer.generations import IndexInfo
 from indexer.models import MEASURE, TEXT_FIELDS, Source, StoredRecord, record_fields
 
 from .highlight import Snippet
+from .reading import Reading
 
 SORTS = ("relevance", "plan_page", "year")
 #: Facet filters a request may carry (API parameter names).
@@ -31,6 +32,7 @@ class SearchRequest:
     sort: str = "relevance"
     synonyms: bool = True
     disabled_synonyms: tuple[str, ...] = ()  # words whose expansions are switched off
+    concepts: bool = True  # the concept dictionary: plain words and short sentences read as their concepts
 
     def __post_init__(self) -> None:
         bad = [f for f in self.fields if f not in TEXT_FIELDS]
@@ -66,6 +68,8 @@ class SearchPage:
     ignored: tuple[str, ...] = ()
     #: Matching records by municipality and fiscal year, when more than one municipality matches.
     municipality_years: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: How the words read through the concept dictionary were read (a sentence reduced, a concept found).
+    readings: tuple[Reading, ...] = ()
 
     @property
     def pages(self) -> int:

@@ -25,6 +25,7 @@ from indexer.generations import (
 )
 from indexer.store import build_index, is_stale, previous_source
 
+from .defaults import dictionary
 from .engine import Engine
 from .gate import Gate
 
@@ -195,8 +196,9 @@ def make_engine(settings: Mapping[str, Any]) -> Engine:
     """The engine over the settings' index (``INDEX_DIR``) and synonym dictionary; a generation found damaged is
     rebuilt from ``DATA_DIR``."""
     data_dir, index_dir = Path(settings["DATA_DIR"]), Path(settings["INDEX_DIR"])
-    synonyms = Path(settings["SYNONYMS_FILE"]) if settings.get("SYNONYMS_FILE") else data_dir / "synonyms.txt"
-    return Engine(index_dir, synonyms=synonyms, snippet_chars=int(settings["SNIPPET_CHARS"]),
+    synonyms = dictionary(str(settings.get("SYNONYMS_FILE", "")), data_dir, "synonyms.txt")
+    concepts = dictionary(str(settings.get("CONCEPTS_FILE", "")), data_dir, "concepts.txt")
+    return Engine(index_dir, synonyms=synonyms, concepts=concepts, snippet_chars=int(settings["SNIPPET_CHARS"]),
                   result_cache=int(settings["RESULT_CACHE"]), timeout_ms=int(settings["SEARCH_TIMEOUT_MS"]),
                   cache_mb=int(settings["CACHE_MB"]), on_damage=Repair(data_dir, index_dir),
                   gate=Gate(total=max(1, int(settings["THREADS"]) - 1), per_client=1,

@@ -22,7 +22,10 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", "data", "folder of the tables (and plansearch.toml, synonyms.txt, plan PDFs)"),
     Setting("INDEX_DIR", "index", "folder of the index generations (rebuilt from DATA_DIR when missing or stale)"),
-    Setting("SYNONYMS_FILE", "", "synonym dictionary (default: DATA_DIR/synonyms.txt), re-read when it changes"),
+    Setting("SYNONYMS_FILE", "", "synonym dictionary (default: DATA_DIR/synonyms.txt, else the one plansearch "
+            "ships; off: none), re-read when it changes"),
+    Setting("CONCEPTS_FILE", "", "concept dictionary (default: DATA_DIR/concepts.txt, else the one plansearch "
+            "ships; off: none), re-read when it changes"),
     Setting("HOST", "127.0.0.1", "address to listen on; only this machine unless set otherwise"),
     Setting("PORT", 8000, "port to listen on"),
     Setting("THREADS", 2, "Python threads per server process (more threads contend for Python's one interpreter lock)"),

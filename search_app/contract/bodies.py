@@ -12,6 +12,7 @@ from indexer.generations import IndexInfo
 from indexer.models import MEASURE, YEAR, record_fields
 
 from ..models import Health, Hit, MeasureAnswer, SearchPage, Stats
+from ..reading import Reading
 from .links import Links, measure_url
 from .marks import snippet_html
 
@@ -81,6 +82,7 @@ class Presenter:
             "expansions": {k: list(v) for k, v in page.expansions.items()},
             "ignored": list(page.ignored),
             "municipality_years": page.municipality_years,
+            "readings": [reading_body(r) for r in page.readings],
         }
 
     def measure_body(self, measure: MeasureAnswer) -> dict:
@@ -96,6 +98,14 @@ class Presenter:
 
 
 YEAR_FIELDS = frozenset(record_fields(YEAR))
+
+
+def reading_body(reading: Reading) -> dict:
+    """How a query word was read through the concept dictionary (``readings`` of ``/api/search``)."""
+    return {"word": reading.text, "sentence": reading.sentence,
+            "concepts": [{"phrase": u.phrase, "concept": u.concept.head, "terms": list(u.concept.all_terms)}
+                         for u in reading.concepts],
+            "words": list(reading.words), "dropped": list(reading.dropped)}
 
 
 def stats_body(stats: Stats) -> dict:

@@ -54,6 +54,16 @@ HIT = {
     },
 }
 
+READING = {
+    "type": "object", "required": ["word", "sentence", "concepts", "words", "dropped"],
+    "properties": {"word": _STR, "sentence": {"type": "boolean"},
+                   "concepts": {"type": "array", "items": {
+                       "type": "object", "required": ["phrase", "concept", "terms"],
+                       "properties": {"phrase": _STR, "concept": _STR,
+                                      "terms": {"type": "array", "items": _STR}}}},
+                   "words": {"type": "array", "items": _STR}, "dropped": {"type": "array", "items": _STR}},
+}
+
 SEARCH_RESULT = {
     "type": "object",
     "required": ["query", "interpreted", "total", "page", "per_page", "took_ms", "results", "facets"],
@@ -64,6 +74,7 @@ SEARCH_RESULT = {
         "expansions": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
         "ignored": {"type": "array", "items": _STR},
         "municipality_years": {"type": "object", "additionalProperties": _COUNTS},
+        "readings": {"type": "array", "items": READING},
     },
 }
 
@@ -129,6 +140,8 @@ def openapi_document() -> dict:
         _param("sort", {"type": "string", "enum": list(SORTS)}, "order of results"),
         _param("synonyms", {"type": "string", "enum": ["on", "off"]}, "expand synonyms (default on)"),
         _param("nosyn", _STR, "a query word whose synonyms are not expanded", many=True),
+        _param("concepts", {"type": "string", "enum": ["on", "off"]},
+               "read plain words and short sentences through the concept dictionary (default on)"),
     ]
     return {
         "openapi": "3.1.0",

@@ -1,0 +1,131 @@
+"""The concept dictionary (``data/concepts.txt``): administrative terms and the everyday phrasings people use for
+the same thing, read at query time and re-read when it changes.
+
+Format (one concept a line; see ``data/concepts_README.md``)::
+
+    ## 分野
+    見出し語: 行政用語, 行政用語 | 日常の言い方, 日常の言い方
+
+A term or a phrasing is matched by its keys (``indexer.analysis.keys``: lemmas, particles and auxiliaries
+dropped), so 「学校に行けない」 and 「学校へ行けない」 are one phrasing. A query word that is a concept's term or
+phrasing also finds the concept's terms; in a short sentence, the phrasings found in it stand for their concepts
+(``search_app.reading``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.analysis import keys
+
+log = logging.getLogger(__name__)
+
+_SPLIT = re.compile(r"[,、]")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One concept: its headword (an administrative term), its other administrative terms, and the everyday
+    phrasings that mean it; ``domain`` is the ``##`` section it is written under, ``line`` its line."""
+
+    head: str
+    terms: tuple[str, ...]
+    phrasings: tuple[str, ...] = ()
+    domain: str = ""
+    line: int = 0
+
+    @property
+    def all_terms(self) -> tuple[str, ...]:
+        """The headword, then the other administrative terms: what the concept finds."""
+        return (self.head, *self.terms)
+
+
+@dataclass(frozen=True)
+class ConceptTable:
+    concepts: tuple[Concept, ...] = ()
+    #: The keys of every term and phrasing → the concepts that have it (by index into ``concepts``).
+    index: Mapping[tuple[str, ...], tuple[int, ...]] = field(default_factory=dict)
+    longest: int = 0  # most keys of one term or phrasing
+
+    def of_keys(self, run: tuple[str, ...]) -> tuple[Concept, ...]:
+        """The concepts one of whose terms or phrasings has exactly these keys."""
+        return tuple(self.concepts[i] for i in self.index.get(run, ()))
+
+    def of_text(self, text: str) -> tuple[Concept, ...]:
+        """The concepts one of whose terms or phrasings is ``text`` (compared by keys)."""
+        return self.of_keys(tuple(keys(text)))
+
+
+def parse_concepts(text: str, name: str = "concepts.txt") -> ConceptTable:
+    """Read the dictionary; a malformed line is logged with its number and skipped."""
+    concepts: list[Concept] = []
+    domain = ""
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("## "):
+            domain = line[3:].strip()
+            continue
+        if not line or line.startswith("#"):
+            continue
+        head, colon, rest = line.partition(":")
+        if not colon:
+            head, colon, rest = line.partition("：")
+        terms_text, bar, phrasings_text = rest.partition("|")
+        head = head.strip()
+        terms = _items(terms_text)
+        if not colon or not head or not terms or "|" in phrasings_text:
+            log.warning("%s line %d: not 「見出し語: 行政用語, … | 言い方, …」; skipped", name, n)
+            continue
+        concepts.append(Concept(head, terms, _items(phrasings_text) if bar else (), domain, n))
+    index: dict[tuple[str, ...], list[int]] = {}
+    for i, concept in enumerate(concepts):
+        for text_ in (*concept.all_terms, *concept.phrasings):
+            run = tuple(keys(text_))
+            if run and i not in index.setdefault(run, []):
+                index[run].append(i)
+    return ConceptTable(tuple(concepts), {k: tuple(v) for k, v in index.items()},
+                        max((len(k) for k in index), default=0))
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.strip() for t in _SPLIT.split(text) if t.strip()))
+
+
+class ConceptFile:
+    """A concept dictionary that is re-read when its modification time changes (None: no dictionary)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._table = ConceptTable()
+
+    def stamp(self) -> tuple[int, int] | None:
+        """Changes when the file does (part of the result cache key)."""
+        if self.path is None:
+            return None
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def table(self) -> ConceptTable:
+        stamp = self.stamp()
+        if stamp is None:
+            return ConceptTable()
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    try:
+                        self._table = parse_concepts(self.path.read_text(encoding="utf-8"), self.path.name)
+                        log.info("concepts: %d concepts from %s", len(self._table.concepts), self.path)
+                    except (OSError, UnicodeDecodeError) as exc:
+                        log.warning("concepts: cannot read %s (%s); keeping the previous table", self.path, exc)
+                    self._stamp = stamp
+        return self._table
