@@ -91,7 +91,7 @@ def write_generation(measures: Iterable[Measure], folder: Path, progress: Progre
     ix = whoosh_index.create_in(str(folder), make_schema())
     writer = KeyWriter(ix)
     try:
-        writer.write_keys(_merged(runs, lengths))
+        writer.write_keys(_merged(runs, lengths, np.asarray(arrays.codes["dataset"], dtype=np.int64)))
         writer.finish(len(arrays))
     except BaseException:
         writer.cancel()
@@ -230,10 +230,29 @@ def _read_run(path: Path, index: int) -> Iterator[tuple[str, int, tuple]]:
 # -- merging runs into posting lists -----------------------------------------------------------------------------
 
 
-def _merged(runs: Sequence[Run], lengths: np.ndarray) -> Iterator[tuple[str, bytes, int]]:
+#: How many records of the whole index a dataset's own average field length is blended with: a small dataset's
+#: average says little, a large one's speaks for itself.
+PRIOR_RECORDS = 50
+
+
+def average_lengths(lengths: np.ndarray, datasets: np.ndarray) -> np.ndarray:
+    """Each record's average field lengths to normalise by: its dataset's, blended with the whole index's by
+    ``PRIOR_RECORDS``. A city whose cells are long throughout is measured against its own wording, so that long
+    cells neither win by length nor lose by it against a terse city's."""
+    width = lengths.shape[1] if lengths.ndim == 2 else len(SEARCH_FIELDS)
+    if not len(lengths):
+        return np.ones((0, width))
+    overall = lengths.mean(axis=0)
+    count = np.bincount(datasets, minlength=int(datasets.max()) + 1).astype(np.float64)
+    sums = np.stack([np.bincount(datasets, weights=lengths[:, f], minlength=len(count)) for f in range(width)],
+                    axis=1)
+    blended = (sums + PRIOR_RECORDS * overall) / (count[:, None] + PRIOR_RECORDS)
+    return np.where(blended > 0, blended, 1.0)[datasets]
+
+
+def _merged(runs: Sequence[Run], lengths: np.ndarray, datasets: np.ndarray) -> Iterator[tuple[str, bytes, int]]:
     """(key, encoded posting list, records) for every key, in key order, merged from the runs."""
-    avg = lengths.mean(axis=0) if len(lengths) else np.ones(len(SEARCH_FIELDS))
-    avg = np.where(avg > 0, avg, 1.0)
+    avg = average_lengths(lengths, datasets)
     # each field's weight over its length norm, per record: w_f / ((1 - b) + b · len / avg)
     scale = (np.asarray([FIELD_WEIGHTS[f] for f in SEARCH_FIELDS])
              / ((1 - B) + B * lengths / avg)).astype(np.float32)

@@ -34,4 +34,4 @@ class ResultCache:
 
 def request_key(req: SearchRequest) -> tuple:
     return (req.q, req.years, req.fields, tuple(sorted(req.filters.items())), req.page, req.per_page, req.sort,
-            req.synonyms, req.disabled_synonyms, req.concepts)
+            req.synonyms, req.disabled_synonyms, req.concepts, req.group)

@@ -7,11 +7,12 @@ morphemes spell it (``lattice.py``: ヤングケアラー is also ヤング|ケ�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from indexer.analysis import keys
-from indexer.normalize import fold
+from indexer.analysis import keys, morphemes_of
+from indexer.normalize import fold, normalize
 
 from .concepts import ConceptTable
 from .highlight import Pattern
@@ -54,7 +55,7 @@ class CompiledQuery:
     """What a query looks up: its tree of words with their alternatives, and what the page says about it."""
 
     root: CompiledNode | None  # None: nothing in the query can match anything
-    node: Node  # the parsed query, after multi-word terms were joined
+    node: Node | None  # the parsed query, after multi-word terms were joined (None: no query, browsing)
     patterns: list[Pattern] = field(default_factory=list)
     #: Every run of keys a positive word matches by: what snippets mark.
     runs: list[tuple[str, ...]] = field(default_factory=list)
@@ -67,6 +68,8 @@ class CompiledQuery:
     def interpreted(self) -> str:
         """The parsed query with each expanded word shown as (word OR synonym …), and a sentence as what it was
         reduced to."""
+        if self.node is None:
+            return ""
         return _render(self.node, self.expansions, {r.text: r for r in self.readings})
 
 
@@ -91,11 +94,48 @@ def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf
     index's own spellings, given a generation's). With ``concepts``, a word that is a concept's term or phrasing
     also finds the concept's terms (ranked below the word itself), and a word written as a short sentence is
     searched as its concepts and content words (``reading.py``)."""
+    node = separated(node, table, concepts)
     if table.longest > 1:
         node = join_terms(node, table)
     out = CompiledQuery(root=None, node=node)
     out.root = _compile(node, table, out, positive=True, alternative_of=alternative_of, concepts=concepts)
     return out
+
+
+#: Marks that separate words in Japanese as a space does: 、 ， ・ ／ (NFKC makes ， and ／ ASCII); a comma between
+#: digits (1,000) is part of a number.
+_SEPARATOR = re.compile(r"[、・/]|(?<!\d),|,(?!\d)")
+_KANA = re.compile(r"[\u3041-\u309f]{1,2}")
+
+
+def separated(node: Node, table: SynonymTable, concepts: ConceptTable | None) -> Node:
+    """Each word written with Japanese separators (いじめ、SOSの出し方; 児童・生徒) as the words between them (all
+    required, as if typed with spaces), unless the whole is a dictionary term (孤独・孤立) or quoted."""
+    if isinstance(node, Not):
+        return Not(separated(node.node, table, concepts))
+    if isinstance(node, And | Or):
+        parts = [separated(n, table, concepts) for n in node.nodes]
+        if isinstance(node, And):  # a split word's parts join the words around it
+            parts = [p for part in parts for p in (part.nodes if isinstance(part, And) else (part,))]
+        return type(node)(tuple(parts))
+    if node.phrase or not _SEPARATOR.search(node.text):
+        return node
+    if table.expand(node.text) or (concepts is not None and concepts.of_text(node.text)):
+        return node
+    # a part that is only particles in the sentence (the て of 「…して、生活」), or a kana or two on its own, is
+    # dropped: alone it would be read as a word of its own
+    folded = normalize(node.text).text
+    meaning = [m for m in morphemes_of(node.text) if m.key]
+    parts, start = [], 0
+    for cut in [*_SEPARATOR.finditer(folded), None]:
+        end = cut.start() if cut else len(folded)
+        piece = folded[start:end].strip()
+        if piece and not _KANA.fullmatch(piece) and any(start <= m.start and m.end <= end for m in meaning):
+            parts.append(Word(piece))
+        start = cut.end() if cut else end
+    if not parts:
+        return node
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool,
@@ -160,7 +200,7 @@ def _concept_alternatives(uses: tuple[ConceptUse, ...], have: tuple[Alternative,
     seen = {a.folded for a in have}
     alts = []
     for use in uses:
-        for text in (use.phrase, *use.concept.all_terms):
+        for text in (use.phrase, *use.finds):
             alt = alternative_of(text)
             if alt.runs and alt.folded not in seen:
                 seen.add(alt.folded)
@@ -226,7 +266,7 @@ def _render(node, expansions: dict[str, tuple[str, ...]], readings: dict[str, Re
         alts = list(expansions.get(node.text, ())) if not node.phrase else []
         reading = readings.get(node.text) if not node.phrase else None
         if reading is not None:
-            terms = [t for u in reading.concepts for t in (u.concept.head,)]
+            terms = [u.concept.head for u in reading.concepts if u.by_phrasing]
             if reading.sentence:
                 return "(" + " OR ".join(dict.fromkeys([node.text, *alts, *terms, *reading.words])) + ")"
             alts += [t for t in terms if t != node.text]

@@ -46,17 +46,25 @@ class Concept:
 
 
 @dataclass(frozen=True)
+class Found:
+    """A concept, and whether it was found by one of its everyday phrasings (else by one of its terms)."""
+
+    concept: Concept
+    by_phrasing: bool
+
+
+@dataclass(frozen=True)
 class ConceptTable:
     concepts: tuple[Concept, ...] = ()
-    #: The keys of every term and phrasing → the concepts that have it (by index into ``concepts``).
-    index: Mapping[tuple[str, ...], tuple[int, ...]] = field(default_factory=dict)
+    #: The keys of every term and phrasing → (concept index into ``concepts``, is it a phrasing).
+    index: Mapping[tuple[str, ...], tuple[tuple[int, bool], ...]] = field(default_factory=dict)
     longest: int = 0  # most keys of one term or phrasing
 
-    def of_keys(self, run: tuple[str, ...]) -> tuple[Concept, ...]:
+    def of_keys(self, run: tuple[str, ...]) -> tuple[Found, ...]:
         """The concepts one of whose terms or phrasings has exactly these keys."""
-        return tuple(self.concepts[i] for i in self.index.get(run, ()))
+        return tuple(Found(self.concepts[i], phrasing) for i, phrasing in self.index.get(run, ()))
 
-    def of_text(self, text: str) -> tuple[Concept, ...]:
+    def of_text(self, text: str) -> tuple[Found, ...]:
         """The concepts one of whose terms or phrasings is ``text`` (compared by keys)."""
         return self.of_keys(tuple(keys(text)))
 
@@ -82,12 +90,12 @@ def parse_concepts(text: str, name: str = "concepts.txt") -> ConceptTable:
             log.warning("%s line %d: not 「見出し語: 行政用語, … | 言い方, …」; skipped", name, n)
             continue
         concepts.append(Concept(head, terms, _items(phrasings_text) if bar else (), domain, n))
-    index: dict[tuple[str, ...], list[int]] = {}
+    index: dict[tuple[str, ...], list[tuple[int, bool]]] = {}
     for i, concept in enumerate(concepts):
-        for text_ in (*concept.all_terms, *concept.phrasings):
+        for text_, phrasing in (*((t, False) for t in concept.all_terms), *((p, True) for p in concept.phrasings)):
             run = tuple(keys(text_))
-            if run and i not in index.setdefault(run, []):
-                index[run].append(i)
+            if run and all(j != i for j, _ in index.setdefault(run, [])):
+                index[run].append((i, phrasing))
     return ConceptTable(tuple(concepts), {k: tuple(v) for k, v in index.items()},
                         max((len(k) for k in index), default=0))
 

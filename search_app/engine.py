@@ -22,7 +22,16 @@ from .concepts import ConceptFile
 from .gate import Budget, Busy, Gate
 from .highlight import Snippet, cut, extra_cut, key_spans
 from .live import NO_INDEX, Health, IndexReadError, LiveIndex, NothingToServe, ThreadSearcher
-from .matching import EMPTY, Found, Matcher, allowed_records, field_counts, ranked
+from .matching import (
+    EMPTY,
+    Found,
+    Matcher,
+    allowed_records,
+    by_measure,
+    field_counts,
+    measure_facet_counts,
+    ranked,
+)
 from .models import Hit, MeasureAnswer, SearchPage, SearchRequest, SimilarMeasure, Stats
 from .query import QueryError, parse
 from .similar import best_per_measure, characteristic_words, words_query
@@ -73,6 +82,15 @@ class Engine:
     def info(self) -> IndexInfo:
         return self.live.info
 
+    def facet_values(self) -> dict[str, list[str]]:
+        """Every value of each facet in the live index (API names; years ascending, the rest in index order),
+        for offering values that the current results lack."""
+        cols = self.live.current().columns
+        out = {api: [v for v in cols.values[name] if v] for name, api in FACET_FIELDS.items()}
+        out["year"] = sorted(out["year"])
+        out["field"] = list(TEXT_FIELDS)
+        return out
+
     def health(self) -> Health:
         """What ``/healthz`` reports."""
         return self.live.health()
@@ -120,18 +138,31 @@ class Engine:
         return page
 
     def _search(self, req: SearchRequest, started: float, budget: Budget) -> SearchPage:
-        run = self._execute(req, limit=req.page * req.per_page, budget=budget)
+        grouped = req.group == "measure"
+        run = self._execute(req, limit=0 if grouped else req.page * req.per_page, budget=budget)
         start = (req.page - 1) * req.per_page
-        shown = run.order[start:start + req.per_page]
+        years: tuple[tuple[int, ...], ...] = ()
+        if grouped:
+            groups = by_measure(run.handle.generation.columns, run.found, req.sort)
+            shown_groups = groups.ranking[start:start + req.per_page]
+            shown = np.asarray([groups.best(int(g)) for g in shown_groups], dtype=np.int64)
+            year_of = run.handle.generation.columns.year
+            years = tuple(tuple(int(y) for y in year_of[run.found.docs[groups.members(int(g))]])
+                          for g in shown_groups)
+            total = len(groups)
+        else:
+            shown = run.order[start:start + req.per_page]
+            total = len(run.found)
         where = run.matcher.occurrences(run.found.docs[shown].tolist(), run.query.runs)
         hits = tuple(self._hit(run, int(i), w) for i, w in zip(shown, where, strict=True))
-        facets = self._facets(run)
+        facets = self._facets(run, grouped)
         took = round((time.perf_counter() - started) * 1000, 2)
         q = run.query
-        return SearchPage(query=req.q, interpreted=q.interpreted(), total=len(run.found), page=req.page,
+        return SearchPage(query=req.q, interpreted=q.interpreted(), total=total, page=req.page,
                           per_page=req.per_page, took_ms=took, results=hits, facets=facets,
                           expansions=q.expansions, ignored=tuple(q.ignored), readings=tuple(q.readings),
-                          municipality_years=self._municipality_years(run) if len(facets["municipality"]) > 1 else {})
+                          municipality_years=self._municipality_years(run) if len(facets["municipality"]) > 1 else {},
+                          group=req.group, total_records=len(run.found), matching_years=years)
 
     def export(self, req: SearchRequest, limit: int, budget: Budget | None = None) -> tuple[Hit, ...]:
         """The whole ranked result set (up to ``limit`` records), every field in full, without snippets."""
@@ -159,11 +190,18 @@ class Engine:
             drop = {_key(w) for w in req.disabled_synonyms}
             table = SynonymTable(table.groups, {k: v for k, v in table.expansions.items() if k not in drop},
                                  table.longest)
-        compiled = compile_query(parse(req.q), table, gen.alternative,
-                                 self.concepts.table() if req.concepts and req.synonyms else None)
-        matcher = self._matcher(handle, req.fields or SEARCH_FIELDS, allowed_records(gen.columns, req), budget)
-        found = matcher.evaluate(compiled.root) if compiled.root is not None else EMPTY
-        return _Run(handle, compiled, matcher, found, ranked(gen.columns, found, req.sort, limit))
+        allowed = allowed_records(gen.columns, req)
+        matcher = self._matcher(handle, req.fields or SEARCH_FIELDS, allowed, budget)
+        if not req.q.strip():  # browsing: every record the filters let through
+            compiled = CompiledQuery(root=None, node=None)
+            docs = np.flatnonzero(allowed) if allowed is not None else np.arange(gen.columns.count)
+            found = Found(docs.astype(np.int32), np.zeros(len(docs), np.float32), np.zeros(len(docs), np.uint8))
+        else:
+            compiled = compile_query(parse(req.q), table, gen.alternative,
+                                     self.concepts.table() if req.concepts and req.synonyms else None)
+            found = matcher.evaluate(compiled.root) if compiled.root is not None else EMPTY
+        order = ranked(gen.columns, found, req.sort, limit) if limit else np.zeros(0, dtype=np.int64)
+        return _Run(handle, compiled, matcher, found, order)
 
     def _matcher(self, handle: ThreadSearcher, fields: tuple[str, ...], allowed: np.ndarray | None,
                  budget: Budget | None = None) -> Matcher:
@@ -189,10 +227,11 @@ class Engine:
                 highlights["extra"] = found
         return Hit.of(record, round(float(run.found.score[i]), 4), highlights)
 
-    def _facets(self, run: _Run) -> dict[str, dict[str, int]]:
+    def _facets(self, run: _Run, by_measure: bool = False) -> dict[str, dict[str, int]]:
         cols = run.handle.generation.columns
         out: dict[str, dict[str, int]] = {}
-        for (name, api), per_value in zip(FACET_FIELDS.items(), cols.facet_counts(run.found.docs), strict=True):
+        counts = measure_facet_counts(cols, run.found.docs) if by_measure else cols.facet_counts(run.found.docs)
+        for (name, api), per_value in zip(FACET_FIELDS.items(), counts, strict=True):
             values = cols.values[name]
             pairs = [(values[i], int(per_value[i])) for i in np.flatnonzero(per_value) if values[i]]
             pairs.sort(key=(lambda kv: kv[0]) if api == "year" else (lambda kv: (-kv[1], kv[0])))

@@ -23,10 +23,11 @@ class SearchTimeout(QueryError):
 class Busy(Exception):
     """A search refused because too many slow searches run at once (``status`` 429 or 503)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, ja: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.ja = ja or "混み合っています。少し待ってからもう一度検索してください。"
 
 
 @dataclass
@@ -107,7 +108,8 @@ class Budget:
 
     def check(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise SearchTimeout("the search took too long; narrow it with more words, a phrase or filters")
+            raise SearchTimeout("the search took too long; narrow it with more words, a phrase or filters",
+                                "検索に時間がかかりすぎました。語を増やすか、年度や担当課で絞り込んでください。")
         self.ticket.check()
 
     def close(self) -> None:

@@ -323,6 +323,49 @@ def ranked(cols: Columns, found: Found, sort: str, limit: int) -> np.ndarray:
     return np.lexsort((found.docs, -found.score, -cols.year[found.docs]))
 
 
+@dataclass(frozen=True)
+class Groups:
+    """The matching records grouped by measure: ``order`` indexes ``found`` measure by measure (each measure's
+    records best first); measure ``g`` holds ``order[starts[g]:starts[g + 1]]``; ``ranking`` lists the measures
+    in the order the request's sort asks, by their best record."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    ranking: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ranking)
+
+    def members(self, group: int) -> np.ndarray:
+        return self.order[self.starts[group]:self.starts[group + 1]]
+
+    def best(self, group: int) -> int:
+        return int(self.order[self.starts[group]])
+
+
+def by_measure(cols: Columns, found: Found, sort: str) -> Groups:
+    """Group ``found`` by measure. A measure ranks by its best record (its score is not the sum of its years':
+    a text repeated year after year does not multiply its weight)."""
+    measures = cols.codes["measure_id"][found.docs]
+    order = np.lexsort((found.docs, -found.score, measures))
+    firsts = np.flatnonzero(np.r_[True, measures[order][1:] != measures[order][:-1]]) if len(order) else order
+    starts = np.append(firsts, len(order))
+    best = order[firsts]
+    ranking = ranked(cols, Found(found.docs[best], found.score[best], found.fields[best]), sort, 0)
+    return Groups(order, starts, ranking)
+
+
+def measure_facet_counts(cols: Columns, docs: np.ndarray) -> list[np.ndarray]:
+    """Per facet (``FACET_FIELDS`` order), how many measures have a record of ``docs`` with each value."""
+    measures = cols.codes["measure_id"][docs].astype(np.int64)
+    out = []
+    for i, total in enumerate(cols.facet_totals):
+        width = max(len(total), 1)
+        pairs = np.unique(measures * width + cols.facet_codes[docs, i])
+        out.append(np.bincount(pairs % width, minlength=len(total)))
+    return out
+
+
 def field_counts(found: Found, fields: Sequence[str]) -> dict[str, int]:
     """How many records matched in each field."""
     return {f: int(np.count_nonzero(found.fields & FIELD_BITS[f])) for f in fields}

@@ -16,6 +16,8 @@ from .highlight import Snippet
 from .reading import Reading
 
 SORTS = ("relevance", "plan_page", "year")
+#: What a result is: a record (a measure in one year), or a measure with its matching years.
+GROUPS = ("record", "measure")
 #: Facet filters a request may carry (API parameter names).
 FILTERS = ("dataset", "municipality", "policy", "department", "section", "achievement", "changed", "trend")
 MAX_PER_PAGE = 100
@@ -33,6 +35,7 @@ class SearchRequest:
     synonyms: bool = True
     disabled_synonyms: tuple[str, ...] = ()  # words whose expansions are switched off
     concepts: bool = True  # the concept dictionary: plain words and short sentences read as their concepts
+    group: str = "record"  # "measure": one result per measure (its best year), with its other matching years
 
     def __post_init__(self) -> None:
         bad = [f for f in self.fields if f not in TEXT_FIELDS]
@@ -40,6 +43,8 @@ class SearchRequest:
             raise ValueError(f"unknown field {bad[0]!r}")
         if self.sort not in SORTS:
             raise ValueError(f"unknown sort {self.sort!r}")
+        if self.group not in GROUPS:
+            raise ValueError(f"unknown group {self.group!r}")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,11 @@ class SearchPage:
     municipality_years: dict[str, dict[str, int]] = field(default_factory=dict)
     #: How the words read through the concept dictionary were read (a sentence reduced, a concept found).
     readings: tuple[Reading, ...] = ()
+    #: "measure": ``results`` are each measure's best record, ``total`` counts measures, and ``matching_years``
+    #: lists, for each result, every year of the measure that matched (best first); facets count measures.
+    group: str = "record"
+    total_records: int = 0
+    matching_years: tuple[tuple[int, ...], ...] = ()
 
     @property
     def pages(self) -> int:

@@ -23,7 +23,11 @@ _TOKEN = re.compile(r'-\(|-?"[^"]*"?|\(|\)|[^\s()"]+')
 
 
 class QueryError(ValueError):
-    """A query that cannot be searched; the message says why, for the user."""
+    """A query that cannot be searched; the message says why (``ja``: in Japanese, for the pages)."""
+
+    def __init__(self, message: str, ja: str = "") -> None:
+        super().__init__(message)
+        self.ja = ja or "この検索語では検索できません。"
 
 
 @dataclass(frozen=True)
@@ -76,15 +80,17 @@ def parse(q: str) -> Node:
     """Parse a query string into a tree of ``Word``, ``Not``, ``And`` and ``Or``."""
     text = normalize_query(q)
     if not text:
-        raise QueryError("the query is empty")
+        raise QueryError("the query is empty", "検索語が空です。")
     if len(q.strip()) > MAX_QUERY_CHARS:  # as typed: NFKC may lengthen it (㍻ → 平成)
-        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters",
+                         f"検索語が長すぎます（{MAX_QUERY_CHARS} 文字まで）。")
     tokens = _TOKEN.findall(text)
     if sum(1 for t in tokens if t not in ("(", "-(", ")", "OR", "AND", "NOT")) > MAX_TERMS:
-        raise QueryError(f"the query has more than {MAX_TERMS} words")
+        raise QueryError(f"the query has more than {MAX_TERMS} words", f"語が多すぎます（{MAX_TERMS} 語まで）。")
     node, _ = _parse_or(tokens, 0, depth=0)
     if node is None or not _has_positive(node):
-        raise QueryError("the query needs at least one word to look for (not only excluded words)")
+        raise QueryError("the query needs at least one word to look for (not only excluded words)",
+                         "探す語を一つ以上入れてください（「-語」の除外だけでは検索できません）。")
     return node
 
 

@@ -37,10 +37,18 @@ GENERIC = frozenset(k for word in GENERIC_WORDS.split() for k in keys(word))
 
 @dataclass(frozen=True)
 class ConceptUse:
-    """A part of the query (``phrase``, as typed) that stands for a concept."""
+    """A part of the query (``phrase``, as typed) that stands for a concept: one of its everyday phrasings (it then
+    finds the concept's administrative terms) or one of its terms (it then finds the concept's everyday phrasings;
+    terms are related, not equivalent, so one term does not find the others)."""
 
     phrase: str
     concept: Concept
+    by_phrasing: bool = True
+
+    @property
+    def finds(self) -> tuple[str, ...]:
+        """What the part is searched as, besides itself."""
+        return self.concept.all_terms if self.by_phrasing else self.concept.phrasings
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,8 @@ def read_word(text: str, table: ConceptTable) -> Reading:
     if not content:
         return Reading(text)
     if not any(m.pos1 in _GRAMMAR for m in found):  # a word or a compound: itself, and its concept if it is one
-        return Reading(text, concepts=tuple(ConceptUse(text, c) for c in table.of_keys(tuple(keys(text)))))
+        return Reading(text, concepts=tuple(ConceptUse(text, f.concept, f.by_phrasing)
+                                            for f in table.of_keys(tuple(keys(text)))))
     folded = normalize(text).text
     chunk = _chunks(content)
     n = len(content)
@@ -85,10 +94,11 @@ def read_word(text: str, table: ConceptTable) -> Reading:
             if size == 1 and not whole(i):
                 continue
             run = content[i:i + size]
-            concepts = table.of_keys(tuple(m.key for m in run))
-            if concepts:
+            found = table.of_keys(tuple(m.key for m in run))
+            if found:
                 phrase = folded[run[0].start:run[-1].end]
-                uses += [ConceptUse(phrase, c) for c in concepts if all(u.concept != c for u in uses)]
+                uses += [ConceptUse(phrase, f.concept, f.by_phrasing) for f in found
+                         if all(u.concept != f.concept for u in uses)]
                 i += size
                 break
         else:  # no concept starts here: the rest of the morpheme's compound is kept as a word, unless generic

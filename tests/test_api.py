@@ -314,3 +314,38 @@ def test_numbers_in_full_width_digits_are_read(client, params, expected):
     page = search(client, "コロナ", **params)
     assert page["facets"]["year"] == expected
     assert page["per_page"] == (2 if "per_page" in params else 20)
+
+
+@pytest.mark.parametrize("q", ["", "%20%E3%80%80%20"])  # none, or spaces and an ideographic space
+def test_no_query_browses_in_plan_order(client, q):
+    """API.md: an empty or absent q lists every record the filters allow, sorted by plan page."""
+    everything = client.get(f"/api/search?q={q}&per_page=100").get_json()
+    assert everything["total"] == 50 and everything["interpreted"] == ""
+    pages = [r["plan_page"] for r in everything["results"]]
+    assert pages == sorted(pages)
+    filtered = client.get("/api/search?year=2020&achievement=縮小・中止&per_page=100").get_json()
+    assert filtered["total"] == len(filtered["results"]) > 0
+    assert {(r["year"], r["achievement_category"]) for r in filtered["results"]} == {(2020, "縮小・中止")}
+    by_year = client.get("/api/search?sort=year&per_page=5").get_json()
+    assert [r["year"] for r in by_year["results"]] == [2021] * 5
+
+
+def test_group_by_measure_gives_one_result_per_measure_with_its_years(client):
+    records = client.get("/api/search?q=コロナ&per_page=100").get_json()
+    measures = client.get("/api/search?q=コロナ&per_page=100&group=measure").get_json()
+    by_measure: dict[str, list[dict]] = {}
+    for r in records["results"]:
+        by_measure.setdefault(r["measure_id"], []).append(r)
+    assert measures["group"] == "measure" and records["group"] == "record"
+    assert measures["total"] == len(by_measure) < records["total"] == measures["total_records"]
+    assert [r["measure_id"] for r in measures["results"]] == list(by_measure)  # ranked by each one's best year
+    for result in measures["results"]:
+        mine = by_measure[result["measure_id"]]
+        assert (result["year"], result["score"]) == (mine[0]["year"], mine[0]["score"])  # its best year
+        assert sorted(y["year"] for y in result["matching_years"]) == sorted(r["year"] for r in mine)
+        assert all(y["url"] == f"/measures/{result['measure_id']}#y{y['year']}" and y["year_label"].endswith("年度")
+                   for y in result["matching_years"])
+    # facets count measures: a measure that matches in both years counts once for its policy
+    assert sum(measures["facets"]["policy"].values()) == len(by_measure)
+    per_year = {str(y): sum(1 for rs in by_measure.values() if any(r["year"] == y for r in rs)) for y in (2020, 2021)}
+    assert measures["facets"]["year"] == {y: n for y, n in per_year.items() if n}

@@ -32,7 +32,8 @@ def test_search_facet_and_screenshot(page):
     page.wait_for_selector("#total")
     assert page.input_value("#q") == "コロナ"
     before = total(page)
-    assert before == 8
+    assert before == 5  # measures, each with its matching years (8 records)
+    assert page.locator(".hit .years a").count() == 8
     assert page.locator(".hits mark").count() > 0
     assert "新型コロナウイルス" in page.locator(".hits mark").first.inner_text()
     # the sort choices sit together (not spread over the width of the results)
@@ -47,6 +48,9 @@ def test_search_facet_and_screenshot(page):
     assert total(page) == 3 != before
     assert page.locator(".facets .active a", has_text="令和3年度").count() == 1
     assert page.locator(".hit .yearlabel").all_inner_texts() == ["令和3年度"] * 3
+    page.locator(".tools .group a", has_text="年度ごと").click()
+    page.wait_for_url("**group=record**")
+    assert total(page) == 3 and page.locator(".hit .years").count() == 0
 
 
 def test_search_box_submit_button(page):
@@ -54,7 +58,8 @@ def test_search_box_submit_button(page):
     page.fill("#q", "スクールカウンセラー")
     page.click(".searchbox button[type=submit]")
     page.wait_for_selector("#total")
-    assert total(page) == 2
+    assert total(page) == 1  # one measure, in two years
+    assert page.locator(".hit .years a").all_inner_texts() == ["令和2年度", "令和3年度"]
 
 
 def test_measure_page_and_its_plan_pdf(page):

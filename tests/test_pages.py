@@ -40,15 +40,19 @@ def test_home_page(client):
 
 
 def test_search_page(client):
+    """By default the page shows one entry per measure (its best year), with the other matching years linked."""
     page = get(client, "/?q=コロナ")
     assert 'value="コロナ"' in page  # the query box stays filled
-    assert total(page) == 8
-    assert page.count('<li class="hit">') == 8
+    assert total(page) == 5 and "（8 件の年度の記録）" in page  # 5 measures, 8 records
+    assert page.count('<li class="hit">') == 5
     assert "<mark>新型コロナウイルス感染症</mark>" in page
     assert "健康づくりフォローアップ指導事業" in page
     assert "/measures/koganei/2-2-2#y2020" in page
-    interpreted = unescape(re.search(r"検索式: <code>(.*?)</code>", page).group(1))
-    assert "コロナ" in interpreted and "新型コロナウイルス" in interpreted
+    assert '該当する年度: <a href="/measures/koganei/2-2-2#y2020">令和2年度</a>・' in page
+    said = unescape(re.search(r"<li>「コロナ」は (.*?) も含めて検索しました。", page).group(1))
+    assert "新型コロナウイルス" in said and "COVID" in said
+    by_year = get(client, link_to(page, "年度ごと"))
+    assert total(by_year) == 8 and by_year.count('<li class="hit">') == 8 and "該当する年度" not in by_year
 
 
 def test_switching_off_synonyms(client):
@@ -66,16 +70,16 @@ def test_switching_off_synonyms(client):
 
 
 def test_facet_link_changes_the_count(client):
-    page = get(client, "/?q=コロナ")
+    page = get(client, "/?q=コロナ&group=record")
     href = link_to(page, "令和3年度", inside="facet-year")
-    assert params(href) == {"q": ["コロナ"], "year": ["2021"]}
+    assert params(href) == {"q": ["コロナ"], "group": ["record"], "year": ["2021"]}
     filtered = get(client, href)
     assert total(filtered) == 3
     assert re.search(r'<li class="on"><a href="[^"]*">令和3年度</a> <span class="count">3</span>', filtered)
     # the active filter is shown, with a link that removes it
     assert '<section class="active">' in filtered
     remove = link_to(filtered, "年度: 令和3年度")
-    assert params(remove) == {"q": ["コロナ"]}
+    assert params(remove) == {"q": ["コロナ"], "group": ["record"]}
     assert total(get(client, remove)) == 8
 
 
@@ -83,18 +87,18 @@ def test_facet_link_changes_the_count(client):
     ("department", "福祉保健部", 5), ("section", "健康課", 2), ("achievement", "達成・実施", 6), ("field", "評価", 7),
 ])
 def test_other_facets(client, facet, value, count):
-    href = link_to(get(client, "/?q=コロナ"), value, inside=f"facet-{facet}")
+    href = link_to(get(client, "/?q=コロナ&group=record"), value, inside=f"facet-{facet}")
     assert total(get(client, href)) == count
 
 
 def test_pagination(client):
-    page = get(client, "/?q=相談&per_page=5")
+    page = get(client, "/?q=相談&per_page=5&group=record")
     assert total(page) == 18
     assert page.count('<li class="hit">') == 5
     assert '<nav class="pager"' in page
     assert '<strong aria-current="page">1</strong>' in page
     nxt = link_to(page, "次へ")
-    assert params(nxt) == {"q": ["相談"], "per_page": ["5"], "page": ["2"]}
+    assert params(nxt) == {"q": ["相談"], "per_page": ["5"], "group": ["record"], "page": ["2"]}
     second = get(client, nxt)
     assert '<strong aria-current="page">2</strong>' in second
     assert '<ol class="hits" start="6">' in second
@@ -106,7 +110,7 @@ def test_pagination(client):
 
 
 def test_a_page_past_the_end_links_to_the_last(client):
-    past = get(client, "/?q=相談&per_page=5&page=9")
+    past = get(client, "/?q=相談&per_page=5&page=9&group=record")
     assert total(past) == 18 and '<li class="hit">' not in past
     assert "9 ページ目に結果はありません（4 ページまで）。" in past
     last = get(client, link_to(past, "最後のページへ"))
@@ -114,7 +118,7 @@ def test_a_page_past_the_end_links_to_the_last(client):
 
 
 def test_sort_links(client):
-    page = get(client, "/?q=コロナ")
+    page = get(client, "/?q=コロナ&group=record")
     assert "<strong>関連度順</strong>" in page
     by_page = link_to(page, "計画書ページ順")
     assert params(by_page)["sort"] == ["plan_page"]
@@ -139,10 +143,10 @@ def test_no_results_suggests_removing_a_filter(client):
 
 
 def test_no_results_suggests_removing_a_word(client):
-    page = get(client, "/?q=相談+該当なしの語ぽぽぽ")
+    page = get(client, "/?q=相談+該当なしの語ぽぽぽ&group=record")
     assert total(page) == 0
     assert "に一致する施策はありませんでした" in page
-    assert params(link_to(page, "「該当なしの語ぽぽぽ」を除いて検索")) == {"q": ["相談"]}
+    assert params(link_to(page, "「該当なしの語ぽぽぽ」を除いて検索")) == {"q": ["相談"], "group": ["record"]}
     assert total(get(client, link_to(page, "「該当なしの語ぽぽぽ」を除いて検索"))) == 18
 
 
@@ -154,7 +158,7 @@ def test_bad_parameter_on_the_page(client):
 
 def test_a_query_in_shift_jis_bytes_is_an_error_page(client):
     page = get(client, "/?q=%82%A2%82%B6%82%DF", status=400)  # いじめ in Shift_JIS, %-encoded
-    assert "q is not UTF-8 text once %-decoded" in page
+    assert "アドレスの文字が読めません（UTF-8 ではありません）" in page
 
 
 # -- the measure page ---------------------------------------------------------------------------------------------
@@ -303,7 +307,7 @@ def test_a_measure_without_a_title_is_named_and_linked(tmp_path_factory, bundled
                          "TESTING": True}).test_client()
     hit = client.get("/api/search", query_string={"q": "長期休業前", "year": 2021}).get_json()["results"][0]
     assert (hit["measure_id"], hit["title"]) == ("koganei/1-1-x1", "")
-    page = client.get("/", query_string={"q": "長期休業前"}).get_data(as_text=True)
+    page = client.get("/", query_string={"q": "長期休業前", "year": 2021}).get_data(as_text=True)
     assert '<a href="/measures/koganei/1-1-x1#y2021">（実施内容なし）</a>' in page
     measure = client.get("/measures/koganei/1-1-x1").get_data(as_text=True)
     assert "<h1>（実施内容なし）</h1>" in measure
@@ -350,3 +354,36 @@ def test_a_column_the_reader_does_not_know_is_kept_shown_and_searched(tmp_path_f
     assert [row[-1] for row in rows[1:]] == ["備考: スクールロイヤーと連携 <script>alert(1)</script>"] * 2
     exported = client.get("/export.json", query_string={"q": "スクールロイヤー"}).get_json()
     assert exported["records"][0]["extra"] == api["extra"]
+
+
+# -- browsing, readings, separators ---------------------------------------------------------------------------------
+
+
+def test_browsing_without_a_query_lists_measures_in_plan_order(client):
+    home = get(client, "/")
+    page = get(client, link_to(home, "すべての施策を一覧で見る"))
+    assert total(page) == 25 and "（50 件の年度の記録）" in page
+    printed = [int(n) for n in re.findall(r"計画書 P\.(\d+)", page)]
+    assert printed == sorted(printed)
+    # a filter alone browses too; a value the results lack is offered greyed with 0, not left out
+    fell = get(client, "/?year=2021&trend=down")
+    assert "この絞り込みの条件に当てはまる施策はありません。" in fell and "一致する施策" not in fell
+    assert re.search(r'<li class="none">達成度が上がった <span class="count">0</span></li>', fell)
+    reduced = get(client, "/?year=2020&achievement=縮小・中止")
+    assert total(reduced) == 1
+    assert re.search(r'<li class="none">一部課題あり <span class="count">0</span></li>', reduced)
+
+
+def test_a_short_sentence_is_read_as_its_concept_and_can_be_taken_literally(client):
+    page = get(client, "/?q=眠れない")
+    assert "「眠れない」を「睡眠障害」として検索しました。" in page
+    literal = link_to(page, "言い換えずに入力どおり検索")
+    assert params(literal) == {"q": ["眠れない"], "concepts": ["off"]}
+    page = get(client, literal)
+    assert "として検索しました" not in page and "言い換えを使わずに検索しました。" in page
+
+
+@pytest.mark.parametrize("q", ["いじめ、SOSの出し方", "いじめ・SOSの出し方", "いじめ／SOSの出し方",
+                               "いじめ　SOSの出し方"])
+def test_japanese_separators_separate_words(client, q):
+    assert total(get(client, "/?group=record&q=" + q)) == total(get(client, "/?group=record&q=いじめ SOSの出し方")) == 4

@@ -137,7 +137,7 @@ def test_query_is_escaped_in_json(client):
 
 
 def test_snippets_hold_no_tag_but_mark(client):
-    page = client.get("/?q=コロナ+OR+相談&per_page=100").get_data(as_text=True)
+    page = client.get("/?q=コロナ+OR+相談&per_page=100&group=record").get_data(as_text=True)
     blocks = re.findall(r'<dl class="snippets">(.*?)</dl>', page, re.S)
     assert len(blocks) > 20
     for block in blocks:

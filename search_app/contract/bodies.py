@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 from indexer.generations import IndexInfo
 from indexer.models import MEASURE, YEAR, record_fields
+from indexer.years import year_label
 
 from ..models import Health, Hit, MeasureAnswer, SearchPage, Stats
 from ..reading import Reading
@@ -77,13 +78,22 @@ class Presenter:
             "page": page.page,
             "per_page": page.per_page,
             "took_ms": page.took_ms,
-            "results": [self.hit_body(h) for h in shown.results],
+            "results": [self.hit_body(h) for h in shown.results] if page.group == "record" else [
+                {**self.hit_body(h), "matching_years": [self.year_body(h, y) for y in years]}
+                for h, years in zip(shown.results, page.matching_years, strict=True)],
             "facets": page.facets,
             "expansions": {k: list(v) for k, v in page.expansions.items()},
             "ignored": list(page.ignored),
             "municipality_years": page.municipality_years,
             "readings": [reading_body(r) for r in page.readings],
+            "group": page.group,
+            "total_records": page.total_records,
         }
+
+    @staticmethod
+    def year_body(hit: Hit, year: int) -> dict:
+        """One matching year of a measure result: the year, its label and its place on the measure page."""
+        return {"year": year, "year_label": year_label(year), "url": f"{measure_url(hit.measure_id)}#y{year}"}
 
     def measure_body(self, measure: MeasureAnswer) -> dict:
         """``GET /api/measures/{measure_id}``: the measure's fields, its plan link and every year's record."""
@@ -103,7 +113,7 @@ YEAR_FIELDS = frozenset(record_fields(YEAR))
 def reading_body(reading: Reading) -> dict:
     """How a query word was read through the concept dictionary (``readings`` of ``/api/search``)."""
     return {"word": reading.text, "sentence": reading.sentence,
-            "concepts": [{"phrase": u.phrase, "concept": u.concept.head, "terms": list(u.concept.all_terms)}
+            "concepts": [{"phrase": u.phrase, "concept": u.concept.head, "terms": list(u.finds)}
                          for u in reading.concepts],
             "words": list(reading.words), "dropped": list(reading.dropped)}
 

@@ -51,6 +51,9 @@ HIT = {
     "properties": {
         **_record_schema(HIT_FIELDS), "plan_url": {"type": ["string", "null"]}, "score": {"type": "number"},
         "highlights": {"type": "object", "additionalProperties": _STR}, "url": _STR,
+        "matching_years": {"type": "array", "items": {
+            "type": "object", "required": ["year", "year_label", "url"],
+            "properties": {"year": _INT, "year_label": _STR, "url": _STR}}},
     },
 }
 
@@ -75,6 +78,7 @@ SEARCH_RESULT = {
         "ignored": {"type": "array", "items": _STR},
         "municipality_years": {"type": "object", "additionalProperties": _COUNTS},
         "readings": {"type": "array", "items": READING},
+        "group": {"type": "string", "enum": ["record", "measure"]}, "total_records": _INT,
     },
 }
 
@@ -130,8 +134,8 @@ HEALTH = {"type": "object", "required": ["status", "records", "datasets", "index
 
 def openapi_document() -> dict:
     search_params = [
-        _param("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
-               "the query: words ANDed, OR, -word, \"phrase\"", required=True),
+        _param("q", {"type": "string", "maxLength": MAX_QUERY_CHARS},
+               "the query: words ANDed, OR, -word, \"phrase\"; empty or absent: every record the filters allow"),
         _param("year", {"type": "integer", "minimum": 1900, "maximum": 2200}, "fiscal year, e.g. 2021", many=True),
         _param("field", {"type": "string", "enum": list(TEXT_FIELDS)}, "restrict matching to fields", many=True),
         *[_param(f, _STR, f"facet filter: exact {f} value", many=True) for f in FILTERS],
@@ -140,6 +144,8 @@ def openapi_document() -> dict:
         _param("sort", {"type": "string", "enum": list(SORTS)}, "order of results"),
         _param("synonyms", {"type": "string", "enum": ["on", "off"]}, "expand synonyms (default on)"),
         _param("nosyn", _STR, "a query word whose synonyms are not expanded", many=True),
+        _param("group", {"type": "string", "enum": ["record", "measure"]},
+               "record (default): a result per record; measure: a result per measure, with its matching years"),
         _param("concepts", {"type": "string", "enum": ["on", "off"]},
                "read plain words and short sentences through the concept dictionary (default on)"),
     ]

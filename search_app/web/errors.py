@@ -26,12 +26,13 @@ def _where() -> str:
 class ApiError(Exception):
     """A client error with a status, a machine code, a message and the parameter at fault."""
 
-    def __init__(self, status: int, code: str, message: str, parameter: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, parameter: str | None = None, ja: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.parameter = parameter
+        self.ja = ja or _japanese(status, parameter)
 
     def to_dict(self) -> dict:
         # the same four keys every time: ``parameter`` is null when no one parameter is at fault
@@ -46,6 +47,22 @@ _JAPANESE = {400: "リクエストが正しくありません", 404: "ページ�
 
 _PAGE_MESSAGES = {404: "お探しのページは見つかりませんでした。アドレスを確かめるか、検索ページから探してください。",
                   405: "このページはその方法では開けません。", 413: "リクエストが大きすぎます。"}
+
+
+#: How the pages name a request's parameters.
+PARAMETERS = {"q": "検索語", "year": "年度", "field": "欄", "page": "ページ", "per_page": "表示件数",
+              "sort": "並び順", "synonyms": "同義語", "nosyn": "同義語", "concepts": "言い換え",
+              "group": "表示のしかた",
+              "dataset": "計画", "municipality": "自治体", "policy": "重点施策", "department": "担当部署",
+              "section": "担当課", "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移",
+              "score": "関連度の列", "measure_id": "施策"}
+
+
+def _japanese(status: int, parameter: str | None) -> str:
+    """What a page says for an error: the status's plain meaning, or which setting of the search is wrong."""
+    if parameter:
+        return f"「{PARAMETERS.get(parameter, parameter)}」の指定が正しくありません。"
+    return _PAGE_MESSAGES.get(status, _JAPANESE.get(status, "エラーが起きました。"))
 
 
 def _wants_json() -> bool:
@@ -86,13 +103,13 @@ def init_app(app: Flask) -> None:
     def query_error(exc: QueryError):
         if isinstance(exc, SearchTimeout):
             refusals.log(logging.WARNING, "timeout", "refused %s: %s", _where(), exc)
-            return _respond(ApiError(400, "query_too_expensive", str(exc), "q"))
-        return _respond(ApiError(400, "bad_query", str(exc), "q"))
+            return _respond(ApiError(400, "query_too_expensive", str(exc), "q", exc.ja))
+        return _respond(ApiError(400, "bad_query", str(exc), "q", exc.ja))
 
     @app.errorhandler(Busy)
     def busy(exc: Busy):
         refusals.log(logging.WARNING, exc.code, "refused %s (%d): %s", _where(), exc.status, exc)
-        response, status = _respond(ApiError(exc.status, exc.code, str(exc), "q"))
+        response, status = _respond(ApiError(exc.status, exc.code, str(exc), "q", exc.ja))
         response = make_response(response, status)
         response.headers["Retry-After"] = "2"
         return response
@@ -101,7 +118,8 @@ def init_app(app: Flask) -> None:
     def library_error(exc: PlansearchError):
         code = "index_unavailable" if isinstance(exc, IndexUnavailable) else "unavailable"
         refusals.log(logging.ERROR, code, "refused %s (503): %s", _where(), exc)
-        response, status = _respond(ApiError(503, code, str(exc)))
+        response, status = _respond(ApiError(503, code, str(exc),
+                                             ja="索引を準備しています。しばらくしてからもう一度お試しください。"))
         response = make_response(response, status)
         response.headers["Retry-After"] = "10"
         return response
@@ -109,4 +127,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unexpected error on %s", request.path)
-        return _respond(ApiError(500, "internal_error", "an unexpected error occurred; it has been logged"))
+        return _respond(ApiError(500, "internal_error", "an unexpected error occurred; it has been logged",
+                                 ja="サーバーで問題が起きました。記録しましたので、時間をおいてお試しください。"))

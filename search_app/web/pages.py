@@ -51,7 +51,8 @@ def link(**changes: object) -> str:
 
 @bp.app_context_processor
 def globals_() -> dict:
-    return {"category_class": charts.CATEGORY_CLASS, "value_label": value_label, "years_span": years_span}
+    return {"category_class": charts.CATEGORY_CLASS, "value_label": value_label, "years_span": years_span,
+            "measure_url": measure_url, "year_label": year_label}
 
 
 def years_span(years: Sequence[int]) -> str:
@@ -88,16 +89,47 @@ def page_link(**changes: object) -> str:
     return link(**changes)
 
 
+#: The facets of the search page, in the order they are offered.
+FACET_ORDER = ("municipality", "year", "changed", "trend", "achievement", "field", "policy", "department", "section",
+               "dataset")
+#: A facet with at most this many values offers every one, those without a match in the results greyed with 0.
+ALL_VALUES_UP_TO = 30
+
+
+def facet_lists(page, values: dict[str, list[str]]) -> list[tuple[str, list[tuple[str, int, bool]]]]:
+    """Each facet the page offers: (name, [(value, count, chosen)]): the values the results have, and, for a
+    facet of few values, those they lack too (count 0), so that "none" shows as 0 rather than as nothing."""
+    out = []
+    for name in FACET_ORDER:
+        counts = page.facets.get(name, {})
+        chosen = set(request.args.getlist(name))
+        every = values.get(name, [])
+        if name in ("dataset", "municipality") and len(every) < 2:
+            continue
+        shown = dict(counts)
+        if len(every) <= ALL_VALUES_UP_TO:
+            order = {v: i for i, v in enumerate(every)}
+            shown = {v: counts.get(v, 0) for v in every}
+            if name != "year":  # by count, then the index's order (achievement categories in theirs)
+                shown = dict(sorted(shown.items(), key=lambda kv: (-kv[1], order.get(kv[0], 0))))
+        for v in chosen - set(shown):
+            shown[v] = 0
+        if any(shown.values()) or chosen:
+            out.append((name, [(v, n, v in chosen) for v, n in shown.items()]))
+    return out
+
+
 @bp.get("/")
 def search_page():
     q = (request.args.get("q") or "").strip()
     context = {"q": q, "error": None, "facet_titles": FACET_TITLES, "value_label": value_label,
                "field_labels": FIELD_LABELS,
                "highlight_labels": HIGHLIGHT_LABELS, "sort_labels": SORT_LABELS, "text_fields": TEXT_FIELDS}
-    if not q:
+    browsing = not q and any(request.args.getlist(name) for name in (*FACET_TITLES, "browse"))
+    if not q and not browsing:
         return render_template("search.html", **context, page=None, info=engine().info)
     try:
-        req = search_request(request.args, current_app.config["PAGE_SIZE"])
+        req = search_request(request.args, current_app.config["PAGE_SIZE"], default_group="measure")
     except ApiError as err:
         context["error"] = err
         return render_template("search.html", **context, page=None, info=engine().info), err.status
@@ -107,14 +139,15 @@ def search_page():
     drop_word_links = [(w, link(q=" ".join(x for x in words if x != w))) for w in words] if len(words) > 1 else []
     export = urlencode(page_args(request.args), doseq=True)
     return render_template("search.html", **context, req=req, page=page, active=active, info=engine().info,
-                           drop_word_links=drop_word_links, export=export)
+                           drop_word_links=drop_word_links, export=export, browsing=browsing,
+                           facets=facet_lists(page, engine().facet_values()))
 
 
 @bp.get("/measures/<path:measure_id>")
 def measure_page(measure_id: str):
     measure = engine().measure(measure_id)
     if measure is None:
-        raise ApiError(404, "not_found", f"計画にない施策です: {measure_id}")
+        raise ApiError(404, "not_found", f"no measure {measure_id!r}", ja=f"計画にない施策です: {measure_id}")
     previous = None
     years = []
     for rec in measure.years:

@@ -10,11 +10,12 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.models import TEXT_FIELDS
 
-from ..models import FILTERS, MAX_PER_PAGE, SORTS, SearchRequest
+from ..models import FILTERS, GROUPS, MAX_PER_PAGE, SORTS, SearchRequest
 from ..query import MAX_QUERY_CHARS, QueryError, parse
 from .errors import ApiError
 
-KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", "concepts", *FILTERS}
+KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", "concepts", "group", "browse",
+         *FILTERS}
 MAX_VALUES = 50
 MAX_PAGE = 10_000
 
@@ -61,9 +62,11 @@ def check_utf8(query_string: bytes) -> None:
                 unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
             except UnicodeDecodeError:
                 shown = unquote(name.decode("latin-1"), errors="replace")
-                raise _bad(shown if part is value and shown in KNOWN else None,
-                           f"{shown} is not UTF-8 text once %-decoded; send text as UTF-8 (いじめ is "
-                           "%E3%81%84%E3%81%98%E3%82%81)") from None
+                raise ApiError(400, "bad_parameter",
+                               f"{shown} is not UTF-8 text once %-decoded; send text as UTF-8 (いじめ is "
+                               "%E3%81%84%E3%81%98%E3%82%81)", shown if part is value and shown in KNOWN else None,
+                               ja="アドレスの文字が読めません（UTF-8 ではありません）。検索欄に入れ直してください。",
+                               ) from None
 
 
 def check_repeats(args: MultiDict) -> None:
@@ -75,16 +78,15 @@ def check_repeats(args: MultiDict) -> None:
             raise _bad(shown, f"{name[:40]} may be given at most {MAX_VALUES} times")
 
 
-def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest:
+def search_request(args: MultiDict, default_per_page: int = 20, default_group: str = "record") -> SearchRequest:
     q = (args.get("q") or "").strip()
-    if not q:
-        raise _bad("q", "q is required: the words to search for")
     if len(q) > MAX_QUERY_CHARS:
         raise _bad("q", f"q must be at most {MAX_QUERY_CHARS} characters")
-    try:
-        parse(q)
-    except QueryError as exc:
-        raise ApiError(400, "bad_query", str(exc), "q") from None
+    if q:
+        try:
+            parse(q)
+        except QueryError as exc:
+            raise ApiError(400, "bad_query", str(exc), "q") from None
     years = []
     for raw in _many(args, "year"):
         try:
@@ -98,12 +100,15 @@ def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest
     for f in fields:
         if f not in TEXT_FIELDS:
             raise _bad("field", f"field must be one of {', '.join(TEXT_FIELDS)}")
-    sort = args.get("sort", "relevance")
+    sort = args.get("sort", "relevance" if q else "plan_page")  # browsing: in the plan's order
     if sort not in SORTS:
         raise _bad("sort", f"sort must be one of {', '.join(SORTS)}")
     filters = {name: tuple(v for v in _many(args, name) if v) for name in FILTERS if args.getlist(name)}
     synonyms = _switch(args, "synonyms")
     concepts = _switch(args, "concepts")
+    group = args.get("group", default_group)
+    if group not in GROUPS:
+        raise _bad("group", f"group must be one of {', '.join(GROUPS)}")
     return SearchRequest(
         q=q,
         years=tuple(dict.fromkeys(years)),
@@ -115,6 +120,7 @@ def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest
         synonyms=synonyms,
         disabled_synonyms=tuple(w for w in _many(args, "nosyn") if w),
         concepts=concepts,
+        group=group,
     )
 
 
