@@ -12,6 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from web_tools import P43_MEASURE, PAGE_OFFSET, PLAN_URL, link_to, links, minimal_pdf, plan_app
 
+from indexer.achievement import compare
+from search_app.contract.labels import VALUE_LABELS
+
 
 def get(client, url: str, status: int = 200) -> str:
     response = client.get(url)
@@ -251,6 +254,25 @@ def test_stats_page(client):
     year_rows = re.findall(r"<tr><th>令和\d年度</th>.*?<td>(\d+)</td></tr>", page)
     assert year_rows == ["25", "25"]
     assert re.search(r'<rect [^>]*class="c0"><title>令和2年度: 達成・実施 18 件</title></rect>', page)
+
+
+#: The overview page's examples of the rule: (last year's 達成度, this year's, the trend's label)
+RULE_EXAMPLES = [("80%", "100%", "達成度が上がった"), ("延べ120件", "延べ80件", "達成度が下がった"),
+                 ("実施", "縮小して実施", "達成度が下がった"), ("一部課題あり", "達成", "達成度が上がった")]
+#: and of what is 「比較できない」
+INCOMPARABLE_EXAMPLES = [("延べ80人", "3回"), ("100%", "実施"), ("A", "B")]
+
+
+def test_stats_page_explains_when_two_years_compare(client):
+    page = get(client, "/stats")
+    rule = page[page.index('<section id="trend-rule">'):]
+    assert "<h2>達成度の推移の見かた</h2>" in rule and "「比較できない」" in rule
+    for before, after, label in RULE_EXAMPLES:
+        assert f"{before} → {after} は「{label}」" in rule
+        assert VALUE_LABELS["trend"][compare(before, after).trend] == label
+    for before, after in INCOMPARABLE_EXAMPLES:
+        assert f"{before} → {after}" in rule
+        assert compare(before, after).trend == "incomparable"
 
 
 def test_synonyms_page(client):
