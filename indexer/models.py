@@ -225,6 +225,8 @@ class StoredRecord:
     plan: str = _field(YEAR)
     changed: str = _field(YEAR, hit=True, derived=True)
     trend: str = _field(YEAR, hit=True, derived=True)
+    #: The 達成度 of the fiscal year before, which ``trend`` compares with (None when that year is not on record).
+    previous_achievement: str | None = _field(YEAR, hit=True, derived=True)
     #: The table row this year was read from (a measure's years may come from different tables).
     source: Source = _field(YEAR)
 

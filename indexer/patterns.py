@@ -25,7 +25,13 @@ PLAN_PAGE = re.compile(r"^\s*(?:[PpＰｐ]\s*[.．]?\s*)?[0-9０-９]+(?:\s*[-~�
 FIRST_NUMBER = re.compile(r"([0-9]+)")
 
 #: Units an achievement counts in (「3回」, 「延べ120件」, 「14校」, 「25,011食」); matched after NFKC.
-COUNT_UNITS = ("回", "件", "人", "名", "か所", "箇所", "校", "団体", "食", "世帯", "日")
+COUNT_UNITS = ("回", "件", "人", "名", "か所", "ヶ所", "ケ所", "カ所", "箇所", "校", "部", "団体", "食", "世帯", "日")
+#: Units written two ways: each spelling and the unit it is (「36名」 counts people as 「36人」 does).
+UNIT_SPELLINGS = {"名": "人", "ヶ所": "か所", "ケ所": "か所", "カ所": "か所", "箇所": "か所"}
+#: Words before a count that say how it counts, and the kind each names: 「延べ120件」 counts every visit, so it is
+#: not the same count as 「120件」.
+COUNT_KINDS = {"延べ": "延べ", "のべ": "延べ", "累計": "累計", "新規": "新規", "在籍": "在籍", "平均": "平均",
+               "前年比": "前年比"}
 #: A count and its unit.
 COUNT = re.compile(r"([0-9][0-9,]*)\s*(" + "|".join(COUNT_UNITS) + ")")
 #: A percentage (after NFKC).

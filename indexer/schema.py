@@ -54,14 +54,14 @@ def meta_text(record: StoredRecord | Measure) -> str:
 
 
 def stored_records(measure: Measure) -> list[StoredRecord]:
-    """The measure's records as the index stores them, with their achievement category and change marks."""
+    """The measure's records as the index stores them, with their achievement category, change marks and the
+    year before's achievement."""
     changes = year_changes(measure)
     read = {name: getattr(measure, name) for name, level in READ_FIELDS if level == MEASURE}
     out = []
     for e in measure.years:
-        changed, trend = changes[e.year]
         out.append(StoredRecord(**read, **{name: getattr(e, name) for name, level in READ_FIELDS if level == YEAR},
-                                achievement_category=category(e.achievement), changed=changed, trend=trend))
+                                achievement_category=category(e.achievement), **changes[e.year]._asdict()))
     return out
 
 

@@ -209,6 +209,43 @@ def test_one_word_without_synonyms(client):
     assert search(client, "COVID", nosyn="COVID")["total"] == 0
 
 
+# -- achievement trends: each year against the year before ---------------------------------------------------------
+
+#: Measures of the bundled table whose 達成度 changes from 令和2 to 令和3年度: (measure, 令和3年度's trend,
+#: 令和2年度's 達成度)
+TRENDS = [
+    ("koganei/2-2-2", "up", "縮小して実施"),  # → 実施: two steps of the scale
+    ("koganei/4-2-1", "up", "31件(融資実行件数)"),  # → 165件(融資実行件数): two counts of 件
+    ("koganei/1-2-1", "incomparable", "100%"),  # → 実施: a percentage and a step
+    ("koganei/1-2-4", "incomparable", "1回実施(9/27)"),  # → 100%: a count and a percentage
+    ("koganei/1-2-2", "same", "一部課題あり"),  # → 一部課題あり
+]
+
+
+@pytest.mark.parametrize(("measure_id", "trend", "previous"), TRENDS)
+def test_a_measure_gives_each_year_its_trend_and_the_year_before(client, measure_id, trend, previous):
+    years = client.get(f"/api/measures/{measure_id}").get_json()["years"]
+    assert [(y["year"], y["changed"], y["trend"], y["previous_achievement"]) for y in years] == [
+        (2020, "first", "", None), (2021, "changed", trend, previous)]
+
+
+@pytest.mark.parametrize(("measure_id", "trend", "previous"), TRENDS)
+def test_a_result_gives_its_trend_and_the_year_before(client, measure_id, trend, previous):
+    title = client.get(f"/api/measures/{measure_id}").get_json()["title"]
+    hits = {h["year"]: h for h in search(client, title, field="title")["results"] if h["measure_id"] == measure_id}
+    assert (hits[2021]["trend"], hits[2021]["previous_achievement"]) == (trend, previous)
+    assert (hits[2020]["changed"], hits[2020]["trend"], hits[2020]["previous_achievement"]) == ("first", "", None)
+
+
+@pytest.mark.parametrize("trend", ["up", "same", "incomparable"])
+def test_trend_filter_gives_the_facet_count(client, trend):
+    facets = search(client, "実施")["facets"]["trend"]
+    assert set(facets) == {"up", "same", "incomparable"}  # no year of the bundled table went down
+    page = search(client, "実施", trend=trend, per_page=100)
+    assert page["total"] == facets[trend]
+    assert {hit["trend"] for hit in page["results"]} == {trend}
+
+
 # -- /api/measures ------------------------------------------------------------------------------------------------
 
 
@@ -289,6 +326,14 @@ def test_openapi_describes_the_routes(openapi, app):
             "sort", "synonyms"} <= search_params
 
 
+def test_openapi_gives_the_year_before_achievement_as_string_or_null(openapi):
+    schemas = openapi["components"]["schemas"]
+    for record in (schemas["Search"]["properties"]["results"]["items"],
+                   schemas["Measure"]["properties"]["years"]["items"]):
+        assert record["properties"]["previous_achievement"] == {"type": ["string", "null"]}
+        assert "previous_achievement" in record["required"]
+
+
 def _validator(openapi: dict, schema: str):
     from jsonschema import Draft202012Validator
 
@@ -297,7 +342,8 @@ def _validator(openapi: dict, schema: str):
 
 @pytest.mark.parametrize(("path", "schema"), [
     ("/api/search?q=コロナ", "Search"), ("/api/search?q=該当なしの語ぽぽぽ", "Search"),
-    ("/api/measures/koganei/2-2-2", "Measure"), ("/api/search?q=コロナ&year=x", "Error"),
+    ("/api/measures/koganei/2-2-2", "Measure"), ("/api/search?q=実施&trend=incomparable", "Search"),
+    ("/api/search?q=コロナ&year=x", "Error"),
     ("/api/measures/nothing", "Error"), ("/api/nothing", "Error"),
 ])
 def test_responses_match_the_openapi_schemas(client, openapi, path, schema):

@@ -53,6 +53,26 @@ def test_search_facet_and_screenshot(page):
     assert total(page) == 3 and page.locator(".hit .years").count() == 0
 
 
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_a_result_shows_the_year_befores_achievement(page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/?q=小口事業資金融資あっせん制度&group=record")
+    page.wait_for_selector("#total")
+    card = page.locator(".hit", has=page.locator('a[href="/measures/koganei/4-2-1#y2021"]'))
+    achievement = card.locator(".achievement")
+    assert achievement.inner_text() == "達成度: 165件(融資実行件数)（前年度: 31件(融資実行件数)）"
+    assert card.locator(".flag").inner_text() == "達成度↑"
+    previous = card.locator(".previous").bounding_box()
+    badge = card.locator(".badge").bounding_box()
+    assert previous["x"] >= 0 and previous["x"] + previous["width"] <= width  # on screen, not cut off
+    assert previous["y"] < badge["y"] + 2 * badge["height"]  # beside this year's value, or just below it
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    first_year = page.locator(".hit", has=page.locator('a[href="/measures/koganei/4-2-1#y2020"]'))
+    assert first_year.locator(".previous").count() == 0 and first_year.locator(".flag").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    card.screenshot(path=str(ARTIFACTS / f"previous-achievement-{width}.png"))
+
+
 def test_search_box_submit_button(page):
     page.goto("/")
     page.fill("#q", "スクールカウンセラー")

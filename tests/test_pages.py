@@ -12,6 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from web_tools import P43_MEASURE, PAGE_OFFSET, PLAN_URL, link_to, links, minimal_pdf, plan_app
 
+from indexer.achievement import compare
+from search_app.contract.labels import VALUE_LABELS
+
 
 def get(client, url: str, status: int = 200) -> str:
     response = client.get(url)
@@ -161,6 +164,41 @@ def test_a_query_in_shift_jis_bytes_is_an_error_page(client):
     assert "アドレスの文字が読めません（UTF-8 ではありません）" in page
 
 
+# -- a result's 達成度 beside the year before's --------------------------------------------------------------------
+
+
+def card_meta(page: str, measure_id: str, year: int) -> str:
+    """The text of the meta line (town, year, 達成度, flags, plan page) of a measure's result card in a year."""
+    [card] = [c for c in re.findall(r'<li class="hit">.*?</li>', page, re.S)
+              if f'href="/measures/{measure_id}#y{year}"' in c]
+    meta = re.search(r'<p class="meta">(.*?)</p>', card, re.S).group(1)
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", meta)).split())
+
+
+#: (query, measure, year, its card's meta line)
+CARDS = [
+    ("小口事業資金融資あっせん制度", "koganei/4-2-1", 2021,
+     "koganei 令和3年度 達成度: 165件(融資実行件数)（前年度: 31件(融資実行件数)） 達成度↑ 計画書 P.50"),
+    ("健康づくりフォローアップ指導事業", "koganei/2-2-2", 2021,
+     "koganei 令和3年度 達成度: 実施（前年度: 縮小して実施） 達成度↑ 計画書 P.46"),
+    ("青少年問題協議会", "koganei/1-2-1", 2021,
+     "koganei 令和3年度 達成度: 実施（前年度: 100%） 比較できない 計画書 P.44"),
+    ("若者コーナーの運営と活用", "koganei/1-2-4", 2021,
+     "koganei 令和3年度 達成度: 100%（前年度: 1回実施(9/27)） 比較できない 計画書 P.44"),
+    ("教育相談事業", "koganei/1-2-2", 2021,
+     "koganei 令和3年度 達成度: 一部課題あり（前年度: 一部課題あり） 計画書 P.44"),
+    ("住宅確保給付金", "koganei/3-1-1", 2021,
+     "koganei 令和3年度 達成度: 100%（前年度: 100%） 前年度と同じ 計画書 P.47"),
+    ("健康づくりフォローアップ指導事業", "koganei/2-2-2", 2020,  # the first year on record
+     "koganei 令和2年度 達成度: 縮小して実施 計画書 P.46"),
+]
+
+
+@pytest.mark.parametrize(("q", "measure_id", "year", "expected"), CARDS)
+def test_a_result_shows_its_achievement_beside_the_year_befores(client, q, measure_id, year, expected):
+    assert card_meta(get(client, f"/?q={q}&field=title&group=record"), measure_id, year) == expected
+
+
 # -- the measure page ---------------------------------------------------------------------------------------------
 
 
@@ -179,6 +217,20 @@ def test_measure_page_shows_both_years(client):
     assert "前年度と同じ" in page[y2021:]  # 評価 was copied over
     assert "koganei_jisatsu_taisaku_r2_r3.tsv 19 行目" in page
     assert "計画書 P.46" in page and 'class="plan" href' not in page  # no plan document configured
+
+
+@pytest.mark.parametrize(("measure_id", "flag", "previous", "reason"), [
+    ("koganei/4-2-1", '<span class="flag up">達成度↑</span>', "31件(融資実行件数)", "どちらも件数です（31 → 165）"),
+    ("koganei/1-2-1", '<span class="flag incomparable">比較できない</span>', "100%",
+     "割合と達成の段階は比べられません"),
+])
+def test_measure_page_shows_the_year_before_and_why_they_compare(client, measure_id, flag, previous, reason):
+    page = get(client, f"/measures/{measure_id}")
+    y2020, y2021 = page[page.index('id="y2020"'):page.index('id="y2021"')], page[page.index('id="y2021"'):]
+    assert flag in y2021
+    assert f'<span class="previous">（前年度: {previous}）</span>' in y2021
+    assert f'<span class="reason">{reason}（<a href="/stats#trend-rule">比べ方</a>）</span>' in y2021
+    assert "前年度:" not in y2020 and 'class="flag' not in y2020  # the first year on record
 
 
 def test_measure_links_to_its_json(client):
@@ -206,6 +258,25 @@ def test_stats_page(client):
     year_rows = re.findall(r"<tr><th>令和\d年度</th>.*?<td>(\d+)</td></tr>", page)
     assert year_rows == ["25", "25"]
     assert re.search(r'<rect [^>]*class="c0"><title>令和2年度: 達成・実施 18 件</title></rect>', page)
+
+
+#: The overview page's examples of the rule: (last year's 達成度, this year's, the trend's label)
+RULE_EXAMPLES = [("80%", "100%", "達成度が上がった"), ("延べ120件", "延べ80件", "達成度が下がった"),
+                 ("実施", "縮小して実施", "達成度が下がった"), ("一部課題あり", "達成", "達成度が上がった")]
+#: and of what is 「比較できない」
+INCOMPARABLE_EXAMPLES = [("延べ80人", "3回"), ("100%", "実施"), ("A", "B")]
+
+
+def test_stats_page_explains_when_two_years_compare(client):
+    page = get(client, "/stats")
+    rule = page[page.index('<section id="trend-rule">'):]
+    assert "<h2>達成度の推移の見かた</h2>" in rule and "「比較できない」" in rule
+    for before, after, label in RULE_EXAMPLES:
+        assert f"{before} → {after} は「{label}」" in rule
+        assert VALUE_LABELS["trend"][compare(before, after).trend] == label
+    for before, after in INCOMPARABLE_EXAMPLES:
+        assert f"{before} → {after}" in rule
+        assert compare(before, after).trend == "incomparable"
 
 
 def test_synonyms_page(client):

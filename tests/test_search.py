@@ -320,31 +320,38 @@ def by_id(dataset: indexer.Dataset, measure_id: str) -> indexer.Measure:
     return next(m for m in dataset.measures if m.measure_id == measure_id)
 
 
-#: (measure, (changed, trend) of 令和3年度): 令和2年度 is always ("first", "")
+#: (measure, (changed, trend, previous_achievement) of 令和3年度): 令和2年度 is always ("first", "", None)
 YEAR_CHANGES = [
-    ("koganei/3-1-1", ("unchanged", "same")),  # every text copied over
-    ("koganei/1-2-1", ("changed", "same")),  # 100% → 実施
-    ("koganei/2-2-2", ("changed", "up")),  # 縮小して実施 → 実施
-    ("koganei/1-2-2", ("changed", "same")),  # 一部課題あり → 一部課題あり
+    ("koganei/3-1-1", ("unchanged", "same", "100%")),  # every text copied over
+    ("koganei/1-2-1", ("changed", "incomparable", "100%")),  # 100% → 実施: a percentage and a step
+    ("koganei/1-2-4", ("changed", "incomparable", "1回実施(9/27)")),  # → 100%: a count and a percentage
+    ("koganei/2-2-2", ("changed", "up", "縮小して実施")),  # 縮小して実施 → 実施
+    ("koganei/4-2-1", ("changed", "up", "31件(融資実行件数)")),  # → 165件(融資実行件数)
+    ("koganei/1-2-2", ("changed", "same", "一部課題あり")),  # 一部課題あり → 一部課題あり
 ]
 
 
 @pytest.mark.parametrize(("measure_id", "expected"), YEAR_CHANGES)
 def test_year_changes(bundled, measure_id, expected):
-    assert year_changes(by_id(bundled, measure_id)) == {2020: ("first", ""), 2021: expected}
+    assert year_changes(by_id(bundled, measure_id)) == {2020: ("first", "", None), 2021: expected}
 
 
 def test_year_changes_down_and_not_comparable(bundled):
     m = by_id(bundled, "koganei/2-2-2")
     r2, r3 = m.years
     backwards = dataclasses.replace(m, years=(dataclasses.replace(r3, year=2020), dataclasses.replace(r2, year=2021)))
-    assert year_changes(backwards)[2021] == ("changed", "down")  # 実施 → 縮小して実施
+    assert year_changes(backwards)[2021] == ("changed", "down", "実施")  # 実施 → 縮小して実施
     blank = dataclasses.replace(m, years=(r2, dataclasses.replace(r3, achievement="")))
-    assert year_changes(blank)[2021] == ("changed", "")
+    assert year_changes(blank)[2021] == ("changed", "incomparable", "縮小して実施")
 
 
 def test_change_facets(search):
-    assert records(search("実施", filters={"trend": ("up",)})) == {("koganei/2-2-2", 2021)}
+    assert records(search("実施", filters={"trend": ("up",)})) == {("koganei/2-2-2", 2021), ("koganei/4-2-1", 2021)}
+    incomparable = search("実施", filters={"trend": ("incomparable",)})
+    assert records(incomparable) == {("koganei/1-2-1", 2021), ("koganei/1-2-4", 2021)}
+    page = search("実施")
+    assert page.facets["trend"] == dict(Counter(h.trend for h in page.results if h.trend))
+    assert (page.facets["trend"]["incomparable"], page.facets["trend"]["up"]) == (2, 2)
     unchanged = search("支援", filters={"changed": ("unchanged",)})
     assert ("koganei/3-1-1", 2021) in records(unchanged)
     assert all(h.changed == "unchanged" and h.year == 2021 for h in unchanged.results)

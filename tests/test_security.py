@@ -150,11 +150,12 @@ def test_snippets_hold_no_tag_but_mark(client):
 
 EVIL_TITLE = '健康づくり<b>フォローアップ</b>指導事業 & "<script>alert(1)</script>'
 EVIL_SECTION = '健康課"><img src=x onerror=alert(1)>'
+EVIL_ACHIEVEMENT = "縮小して実施<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
 def evil_client(tmp_path_factory):
-    """The bundled table with markup written into one measure's title, section and evaluation."""
+    """The bundled table with markup written into one measure's title, section, evaluation and 令和2年度 達成度."""
     from search_app.web import create_app
 
     folder = tmp_path_factory.mktemp("evil-data")
@@ -163,6 +164,8 @@ def evil_client(tmp_path_factory):
     assert row[1] == "2 健康づくりフォローアップ指導事業" and row[4] == "健康課"
     row[1], row[4] = "2 " + EVIL_TITLE, EVIL_SECTION
     row[6] = row[6].replace("中止した教室がある。", "中止した<img src=x onerror=alert(1)>教室がある。")
+    assert row[7] == "縮小して実施"
+    row[7] = EVIL_ACHIEVEMENT
     lines[18] = "\t".join(row)
     (folder / BUNDLED.name).write_text("\n".join(lines), encoding="utf-8")
     (folder / "synonyms.txt").write_text("", encoding="utf-8")
@@ -180,6 +183,16 @@ def test_markup_from_the_table_is_data_in_json(evil_client):
     assert (hit["measure_id"], hit["section"]) == ("koganei/2-2-2", EVIL_SECTION)
     assert "&lt;img src=x onerror=alert(1)&gt;" in hit["highlights"]["evaluation"]
     assert "<" not in re.sub(r"</?mark>", "", hit["highlights"]["evaluation"])
+
+
+def test_the_year_before_achievement_is_data_in_json_and_escaped_on_pages(evil_client):
+    measure = evil_client.get("/api/measures/koganei/2-2-2").get_json()
+    assert measure["years"][1]["previous_achievement"] == EVIL_ACHIEVEMENT
+    shown = "（前年度: 縮小して実施&lt;img src=x onerror=alert(1)&gt;）"
+    for url in ("/?q=教室&year=2021", "/measures/koganei/2-2-2"):
+        page = evil_client.get(url).get_data(as_text=True)
+        assert shown in page
+        assert_inert(page)
 
 
 @pytest.mark.parametrize("url", ["/?q=教室", "/?q=フォローアップ", "/measures/koganei/2-2-2", "/stats",

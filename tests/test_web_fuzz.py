@@ -30,7 +30,8 @@ VALID = {
     "page": st.integers(1, 5).map(str), "per_page": st.integers(1, 100).map(str), "nosyn": words,
     "department": st.sampled_from(["福祉保健部", "学校教育部", "市民部", "x"]),
     "achievement": st.sampled_from(["達成・実施", "件数・回数", "一部課題あり", "縮小・中止"]),
-    "changed": st.sampled_from(["first", "changed", "unchanged"]), "trend": st.sampled_from(["up", "down", "same"]),
+    "changed": st.sampled_from(["first", "changed", "unchanged"]),
+    "trend": st.sampled_from(["up", "down", "same", "incomparable"]),
 }
 searches = st.tuples(
     st.lists(st.one_of(words, words, st.text(min_size=1, max_size=6)), min_size=1, max_size=6).map(" ".join),

@@ -42,6 +42,7 @@ def print_page(page: SearchPage, color: bool = False) -> None:
         where = f"P.{hit.plan_page}" if hit.plan_page else ""
         town = f"{hit.municipality} " if hit.municipality else ""
         print(f"\n{n}. {bold(p(hit.title))}  {p(f'[{town}{hit.year_label}] {hit.measure_id}  {where}')}")
-        print(p(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}"))
+        before = "" if hit.previous_achievement is None else f"（前年度: {hit.previous_achievement or '未記入'}）"
+        print(p(f"   {hit.policy} › {hit.item} / {hit.department} {hit.section} / 達成度: {hit.achievement}{before}"))
         for field, found in hit.highlights.items():
             print(f"   {HIGHLIGHT_LABELS[field]}: {_drawn(found, color)}")

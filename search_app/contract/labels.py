@@ -10,7 +10,10 @@ FACET_TITLES = {
     "municipality": "自治体",
 }
 VALUE_LABELS = {
-    "changed": {"changed": "前年度から変更あり", "unchanged": "前年度と同じ", "first": "初年度"},
-    "trend": {"down": "達成度が下がった", "up": "達成度が上がった", "same": "達成度は同じ"},
+    "changed": {"changed": "前年度から変更あり", "unchanged": "前年度と同じ", "first": "記録の最初の年度"},
+    "trend": {"down": "達成度が下がった", "up": "達成度が上がった", "same": "達成度は同じ",
+              "incomparable": "比較できない"},
     "field": FIELD_LABELS,
 }
+#: The mark a result shows for its trend (none for ``same``: 達成度 is shown beside the year before's).
+TREND_FLAGS = {"down": "達成度↓", "up": "達成度↑", "incomparable": "比較できない"}

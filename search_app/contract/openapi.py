@@ -13,6 +13,7 @@ from .bodies import HIT_FIELDS
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _NULL_INT = {"type": ["integer", "null"]}
+_NULL_STR = {"type": ["string", "null"]}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 
@@ -34,7 +35,7 @@ _SOURCE = {"type": "object", "required": ["file", "line"], "properties": {"file"
 _EXTRA = {"type": "object", "required": ["column", "text"], "properties": {"column": _STR, "text": _STR}}
 #: JSON schema of each type a stored record's field has.
 _SCHEMAS: dict[object, dict] = {
-    str: _STR, int: _INT, int | None: _NULL_INT, Source: _SOURCE,
+    str: _STR, int: _INT, int | None: _NULL_INT, str | None: _NULL_STR, Source: _SOURCE,
     tuple[ExtraCell, ...]: {"type": "array", "items": _EXTRA},
 }
 _TYPES = typing.get_type_hints(StoredRecord)

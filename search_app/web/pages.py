@@ -10,12 +10,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from markupsafe import Markup
 
-from indexer.achievement import CATEGORIES
+from indexer.achievement import CATEGORIES, compare
 from indexer.config import load_config
 from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
 from indexer.years import year_label
 
-from ..contract.labels import FACET_TITLES, VALUE_LABELS
+from ..contract.labels import FACET_TITLES, TREND_FLAGS, VALUE_LABELS
 from ..contract.links import measure_url, plan_pdf_url
 from . import charts
 from .api import engine, presenter
@@ -52,7 +52,7 @@ def link(**changes: object) -> str:
 @bp.app_context_processor
 def globals_() -> dict:
     return {"category_class": charts.CATEGORY_CLASS, "value_label": value_label, "years_span": years_span,
-            "measure_url": measure_url, "year_label": year_label}
+            "measure_url": measure_url, "year_label": year_label, "trend_flags": TREND_FLAGS}
 
 
 def years_span(years: Sequence[int]) -> str:
@@ -155,7 +155,7 @@ def measure_page(measure_id: str):
         for f in ("status", "evaluation", "achievement", "plan"):
             html, state = diff_html(getattr(previous, f) if previous else None, getattr(rec, f))
             cells[f] = (Markup(html), state)
-        years.append((rec, cells))
+        years.append((rec, cells, compare(rec.previous_achievement, rec.achievement).reason))
         previous = rec
     plan_url = presenter().links.plan_url(measure.dataset, measure.plan_page)
     return render_template("measure.html", measure=measure, plan_url=plan_url, years=years, field_labels=FIELD_LABELS,
