@@ -88,5 +88,5 @@ def test_csv_download(page, tmp_path):
     data = path.read_bytes()
     assert data.startswith("\ufeff".encode())
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("measure_id,dataset,municipality,title,")
+    assert lines[0].startswith("施策番号,自治体,重点施策,項目,実施内容,年度,実施状況,評価,達成度,今後の実施計画,")
     assert len(lines) > 8  # 8 records (a cell may hold a line break)

@@ -14,7 +14,7 @@ from ..models import FILTERS, MAX_PER_PAGE, SORTS, SearchRequest
 from ..query import MAX_QUERY_CHARS, QueryError, parse
 from .errors import ApiError
 
-KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", *FILTERS}
+KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", "score", *FILTERS}
 MAX_VALUES = 50
 MAX_PAGE = 10_000
 
@@ -102,9 +102,7 @@ def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest
     if sort not in SORTS:
         raise _bad("sort", f"sort must be one of {', '.join(SORTS)}")
     filters = {name: tuple(v for v in _many(args, name) if v) for name in FILTERS if args.getlist(name)}
-    synonyms = args.get("synonyms", "on").lower()
-    if synonyms not in ("on", "off"):
-        raise _bad("synonyms", "synonyms must be on or off")
+    synonyms = _switch(args, "synonyms", True)
     return SearchRequest(
         q=q,
         years=tuple(dict.fromkeys(years)),
@@ -113,9 +111,23 @@ def search_request(args: MultiDict, default_per_page: int = 20) -> SearchRequest
         page=_int(args, "page", 1, 1, MAX_PAGE, f"a page number from 1 to {MAX_PAGE}"),
         per_page=_int(args, "per_page", default_per_page, 1, MAX_PER_PAGE, f"between 1 and {MAX_PER_PAGE}"),
         sort=sort,
-        synonyms=synonyms == "on",
+        synonyms=synonyms,
         disabled_synonyms=tuple(w for w in _many(args, "nosyn") if w),
     )
+
+
+def export_score(args: MultiDict) -> bool:
+    """Whether an export has a column of each record's search score (``score=on``; off unless asked)."""
+    return _switch(args, "score", False)
+
+
+def _switch(args: MultiDict, name: str, default: bool) -> bool:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in ("on", "off"):
+        raise _bad(name, f"{name} must be on or off")
+    return raw.lower() == "on"
 
 
 def _many(args: MultiDict, name: str) -> list[str]:
