@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 from browser_tools import CHROMIUM, serving
-from web_tools import links
+from web_tools import links, today_in_japan
 
 CITIES = Path(__file__).resolve().parent / "data" / "cities"
 TOWNS = {"kou": "甲市", "otsu": "乙町", "hei": "丙村", "tei": "丁市", "bo": "戊町"}
@@ -231,3 +231,16 @@ def test_cities_in_a_browser(page):
     page.goto("/datasets")
     assert page.locator("table.datasets tbody tr").count() == 5
 
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_a_csv_download_is_named_for_the_search(page, tmp_path):
+    page.goto("/?q=ヤングケアラー&municipality=乙町&year=2023")
+    with page.expect_download() as download:
+        page.locator(".export a", has_text="CSV").click()
+    name = download.value.suggested_filename
+    assert name in {f"ヤングケアラー_令和5年度_乙町_{day}.csv" for day in today_in_japan()}
+    download.value.save_as(tmp_path / name)
+    rows = list(csv.reader(io.StringIO((tmp_path / name).read_text(encoding="utf-8-sig"), newline="")))
+    assert rows[0][:6] == ["施策番号", "自治体", "重点施策", "項目", "実施内容", "年度"] and rows[0][-1] == "施策ID"
+    assert {(r[1], r[5]) for r in rows[1:]} == {("乙町", "令和5年度")}
+    assert len(rows) - 1 == int(page.locator("#total").inner_text())

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..contract.bodies import Presenter, datasets_body, health_body, stats_body
 from ..contract.exports import EXPORT_LIMIT, Check, export_csv, export_json, export_records, export_xlsx, with_site
+from ..contract.filenames import ExportName
+from ..contract.labels import JST, dataset_names
 from ..contract.openapi import openapi_document
 from ..engine import Engine
 from ..models import SearchRequest
@@ -70,14 +73,16 @@ def client() -> str:
 
 def _download(ext: str, mimetype: str, write: Callable[[SearchRequest, list[dict], bool, Check], str | bytes]
               ) -> Response:
-    """The export of the request's search, written by ``write(req, records, score, check)``: matching, reading the
-    records and writing the file are all inside the request's time limit (past it: 400 query_too_expensive)."""
+    """The export of the request's search as a file named for it (the words, the filters, the day in Japan time),
+    written by ``write(req, records, score, check)``: matching, reading the records and writing the file are all
+    inside the request's time limit (past it: 400 query_too_expensive)."""
     req = search_request(request.args, current_app.config["PAGE_SIZE"])
     score = export_score(request.args)
     with engine().budget(client()) as budget:
         records = export_records(engine().export(req, EXPORT_LIMIT, budget), presenter().links, budget.check)
         body = write(req, records, score, budget.check)
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename=plansearch.{ext}"})
+    name = ExportName.of(req, ext, datetime.now(JST), dataset_names(engine().info.datasets))
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": name.content_disposition()})
 
 
 @bp.get("/export.json")
