@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from . import repair
 from .headers import EXTRA, HeaderMap, YearColumns
-from .models import ExtraCell, Measure, Source, YearEntry
+from .models import POSITIONAL, ExtraCell, Measure, Source, YearEntry
 from .patterns import FIRST_NUMBER, ITEM_NO, NUMBER_PATH, POLICY_HEADING, TITLE_NO, as_int
 from .sources import RawRow
 
@@ -169,7 +169,7 @@ class _Measures:
             return str(as_int(m.group(1))), title_cell[m.end():]
         key = (self.policy_no, self.item_no)
         self.per_item[key] = self.per_item.get(key, 0) + 1
-        number = f"x{self.per_item[key]}"
+        number = f"{POSITIONAL}{self.per_item[key]}"
         self.warn(line, f"measure 「{title_cell[:30]}」 has no number; numbered {number} by position" if title_cell
                   else f"the row has no {self.header.names[self.title_col]} (title); kept as an untitled measure "
                   f"numbered {number} by position")

@@ -17,6 +17,9 @@ FIELD_LABELS: dict[str, str] = {
     "plan": "今後の計画",
 }
 
+#: How the numbers the reader gives measures with no number of their own begin (x1, x2 … by position in their item).
+POSITIONAL = "x"
+
 #: Labels of the ``highlights`` keys: the fields, and ``extra`` (cells of columns the reader does not know).
 HIGHLIGHT_LABELS: dict[str, str] = {**FIELD_LABELS, "extra": "その他の列"}
 
@@ -109,6 +112,14 @@ class Measure:
     municipality: str = ""
     #: Its number column's cell, as written (「1-2-3」), when it gave the measure's number.
     number_text: str = ""
+
+    @property
+    def written_number(self) -> str:
+        """Its number as its table writes it: the number column's cell (「1-2-3」), else the number its title began
+        with (「3 もくせい教室の設置」: 3); "" when the reader numbered it by position."""
+        if self.number_text:
+            return self.number_text
+        return "" if self.number.startswith(POSITIONAL) else self.number
 
     def records(self) -> tuple[Record, ...]:
         return tuple(Record(measure=self, entry=e) for e in self.years)
@@ -207,6 +218,8 @@ class StoredRecord:
     measure_id: str = _field(MEASURE, hit=True)
     dataset: str = _field(MEASURE, hit=True)
     municipality: str = _field(MEASURE, hit=True)
+    #: The measure's number as its table writes it (「1-2-3」, 「3」); "" when it had none.
+    written_number: str = _field(MEASURE, detail=True)
     title: str = _field(MEASURE, hit=True)
     policy: str = _field(MEASURE, hit=True)
     item: str = _field(MEASURE, hit=True)

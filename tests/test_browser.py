@@ -6,11 +6,13 @@ The search page's screenshot is saved to tests/artifacts/search.png (not committ
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 
 import pytest
 from browser_tools import ARTIFACTS, CHROMIUM, serving
-from web_tools import P43_MEASURE, plan_app
+from web_tools import P43_MEASURE, plan_app, today_in_japan
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 
@@ -104,14 +106,22 @@ def test_measure_page_and_its_plan_pdf(page):
 
 
 def test_csv_download(page, tmp_path):
-    page.goto("/?q=コロナ")
+    """The CSV link of a filtered search: a file named for the search, Japanese headers, the plan link whole."""
+    page.goto("/?q=いじめ")
+    page.locator("#facet-year a", has_text="令和3年度").click()
+    page.wait_for_url("**year=2021**")
     with page.expect_download() as download:
         page.locator(".export a", has_text="CSV").click()
-    path = tmp_path / download.value.suggested_filename
+    name = download.value.suggested_filename
+    assert name in {f"いじめ_令和3年度_{day}.csv" for day in today_in_japan()}
+    path = tmp_path / name
     download.value.save_as(path)
-    assert path.suffix == ".csv"
     data = path.read_bytes()
     assert data.startswith("\ufeff".encode())
-    lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("measure_id,dataset,municipality,title,")
-    assert len(lines) > 8  # 8 records (a cell may hold a line break)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["施策番号", "自治体", "重点施策", "項目", "実施内容", "年度", "実施状況", "評価", "達成度",
+                       "今後の実施計画", "計画書ページ", "担当部署", "担当課", "前年度からの変更", "達成度の推移",
+                       "計画書へのリンク", "施策ID"]
+    assert len(rows) - 1 == total(page) == 2
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["年度"] == "令和3年度" and first["計画書へのリンク"].startswith(page.url.split("/?")[0] + "/plans/")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 from browser_tools import CHROMIUM, serving
-from web_tools import links
+from web_tools import links, today_in_japan
 
 CITIES = Path(__file__).resolve().parent / "data" / "cities"
 TOWNS = {"kou": "甲市", "otsu": "乙町", "hei": "丙村", "tei": "丁市", "bo": "戊町"}
@@ -126,23 +126,77 @@ def test_the_excel_export_has_the_csv_rows(client):
     response = client.get("/export.xlsx", query_string={"q": "ヤングケアラー"})
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
-    rows = [["" if v is None else str(v) for v in row] for row in book.active.iter_rows(values_only=True)]
-    csv_data = client.get("/export.csv", query_string={"q": "ヤングケアラー"}).data.decode("utf-8-sig")
-    assert rows == list(csv.reader(io.StringIO(csv_data, newline="")))
-    assert "municipality" in rows[0] and len(rows) - 1 == search(client, "ヤングケアラー")["total"]
+    rows = xlsx_rows(response.data)
+    assert rows == csv_rows(client, q="ヤングケアラー")
+    assert "自治体" in rows[0] and len(rows) - 1 == search(client, "ヤングケアラー")["total"]
+
+
+def xlsx_rows(data: bytes) -> list[list[str]]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return [["" if v is None else str(v) for v in row] for row in book.active.iter_rows(values_only=True)]
+
+
+def csv_rows(client, **params) -> list[list[str]]:
+    data = client.get("/export.csv", query_string=params).data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(data, newline="")))
+
+
+#: (query, 施策ID, 年度, {header: cell}) in five layouts: each city's number as its table writes it (none for 丙村's
+#: unnumbered measures), the fiscal year as 令和, codes in words (looked up in VALUE_LABELS), 丁市's 備考 kept.
+CITY_VALUES = [
+    ("認知症サポーター", "kou/2-1-2", "令和4年度", {
+        "施策番号": "2", "自治体": "甲市", "実施内容": "認知症サポーター養成講座", "達成度": "117%",
+        "計画書ページ": "P.42", "前年度からの変更": ("changed", "changed"), "達成度の推移": ("trend", "up")}),
+    ("認知症サポーター", "kou/2-1-2", "令和5年度", {"達成度": "83%", "達成度の推移": ("trend", "down")}),
+    ("ゲートキーパー", "tei/1-2-1", "令和4年度", {
+        "施策番号": "1-2-1", "自治体": "丁市", "達成度": "A", "計画書ページ": "",
+        "前年度からの変更": ("changed", "first"), "達成度の推移": "", "その他の列": "備考: 累計3,412人(2023年度末)"}),
+    ("ゲートキーパー", "otsu/2-1-5", "令和5年度", {
+        "施策番号": "5", "自治体": "乙町", "実施内容": "ゲートキーパー研修の実施", "達成度": "達成",
+        "達成度の推移": ("trend", "same"), "その他の列": ""}),
+    ("民生委員", "hei/1-1-x1", "令和6年度", {
+        "施策番号": "", "自治体": "丙村", "実施内容": "民生委員の見守り訪問", "項目": "見守り",
+        "重点施策": "基本目標1 見守り・つながりの地域づくり"}),
+    ("みんなの食堂", "bo/0-1-1", "令和5年度", {
+        "施策番号": "1", "自治体": "戊町", "項目": "1 地域のつながりと居場所づくり", "担当部署": "町民福祉課"}),
+]
+
+
+@pytest.mark.parametrize(("query", "measure_id", "year", "expected"), CITY_VALUES)
+def test_export_values_in_every_layout(client, query, measure_id, year, expected):
+    from search_app.contract.labels import VALUE_LABELS
+
+    rows = csv_rows(client, q=query)
+    header = rows[0]
+    [row] = [r for r in rows[1:] if r[header.index("施策ID")] == measure_id and r[header.index("年度")] == year]
+    cells = dict(zip(header, row, strict=True))
+    assert cells == cells | {k: VALUE_LABELS[v[0]][v[1]] if isinstance(v, tuple) else v for k, v in expected.items()}
+    assert xlsx_rows(client.get("/export.xlsx", query_string={"q": query}).data) == rows
+
+
+@pytest.mark.parametrize(("params", "extra"), [
+    ({"q": "ゲートキーパー"}, ["その他の列"]),  # 丁市's 備考
+    ({"q": "ゲートキーパー", "municipality": "乙町"}, []),  # none of its records has one
+    ({"q": "ゲートキーパー", "municipality": "丁市", "score": "on"}, ["その他の列", "関連度スコア"]),
+])
+def test_export_headers_follow_the_records(client, params, extra):
+    from search_app.contract.exports import COLUMNS
+
+    assert csv_rows(client, **params)[0] == [c.header for c in COLUMNS] + extra + ["施策ID"]
 
 
 def test_the_excel_export_neutralises_formulas(tmp_path):
-    from search_app.contract.exports import EXPORT_COLUMNS, export_xlsx
+    from search_app.contract.exports import export_columns, export_xlsx
 
-    record = {c: "" for c in EXPORT_COLUMNS} | {"title": "=HYPERLINK(\"http://x\")", "status": "+1", "year": 2021}
-    book = openpyxl.load_workbook(io.BytesIO(export_xlsx([record])))
+    record = {"measure_id": "kou/1-1-2", "written_number": "=1+1", "title": "=HYPERLINK(\"http://x\")",
+              "status": "+1", "year": 2021, "plan_page": 44, "changed": "first", "trend": "", "score": 12.5}
+    book = openpyxl.load_workbook(io.BytesIO(export_xlsx([record], score=True)))
     row = [c for c in next(book.active.iter_rows(min_row=2))]
-    by_name = dict(zip(EXPORT_COLUMNS, row, strict=True))
-    assert by_name["title"].value == "'=HYPERLINK(\"http://x\")" and by_name["title"].data_type == "s"
-    assert by_name["status"].value == "'+1"
-    assert by_name["year"].value == 2021
+    by_name = dict(zip((c.header for c in export_columns([record], score=True)), row, strict=True))
+    assert by_name["実施内容"].value == "'=HYPERLINK(\"http://x\")" and by_name["実施内容"].data_type == "s"
+    assert (by_name["施策番号"].value, by_name["実施状況"].value) == ("'=1+1", "'+1")
+    assert by_name["年度"].value == "令和3年度"
+    assert (by_name["計画書ページ"].value, by_name["関連度スコア"].value) == (44, 12.5)  # numbers as numbers
 
 
 # -- in Chromium ----------------------------------------------------------------------------------------------------
@@ -176,3 +230,17 @@ def test_cities_in_a_browser(page):
     assert "乙町" in page.locator(".path").inner_text()
     page.goto("/datasets")
     assert page.locator("table.datasets tbody tr").count() == 5
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_a_csv_download_is_named_for_the_search(page, tmp_path):
+    page.goto("/?q=ヤングケアラー&municipality=乙町&year=2023")
+    with page.expect_download() as download:
+        page.locator(".export a", has_text="CSV").click()
+    name = download.value.suggested_filename
+    assert name in {f"ヤングケアラー_令和5年度_乙町_{day}.csv" for day in today_in_japan()}
+    download.value.save_as(tmp_path / name)
+    rows = list(csv.reader(io.StringIO((tmp_path / name).read_text(encoding="utf-8-sig"), newline="")))
+    assert rows[0][:6] == ["施策番号", "自治体", "重点施策", "項目", "実施内容", "年度"] and rows[0][-1] == "施策ID"
+    assert {(r[1], r[5]) for r in rows[1:]} == {("乙町", "令和5年度")}
+    assert len(rows) - 1 == int(page.locator("#total").inner_text())

@@ -233,6 +233,24 @@ def test_a_note_row_is_skipped_and_quoted(cities):
     assert bo.measures[0].measure_id == "bo/0-1-1"
 
 
+#: (dataset, title, its id, its number as its table writes it): what a person finds in the city's own table.
+WRITTEN_NUMBERS = [
+    ("kou", "いじめ防止対策の推進", "kou/1-1-2", "2"),  # 「2 いじめ防止対策の推進」 under (1) of 重点施策1
+    ("kou", "若者の居場所づくり事業", "kou/1-2-4", "4"),  # renumbered: its number in the newest report
+    ("otsu", "ふくし総合相談室の運営", "otsu/1-2-3", "3"),  # numbered through the whole town
+    ("tei", "ゲートキーパー養成(市民・職員)", "tei/1-2-1", "1-2-1"),  # the 番号 column
+    ("bo", "傾聴ボランティアの養成", "bo/0-1-3", "3"),  # the No. column
+    ("hei", "民生委員の見守り訪問", "hei/1-1-x1", ""),  # no number anywhere: numbered by position
+]
+
+
+@pytest.mark.parametrize(("slug", "title", "measure_id", "written"), WRITTEN_NUMBERS)
+def test_a_measure_keeps_its_number_as_its_table_writes_it(cities, slug, title, measure_id, written):
+    m = measure(cities[slug], title)
+    assert (m.measure_id, m.written_number) == (measure_id, written)
+    assert {r.written_number for r in stored_records(m)} == {written}
+
+
 # -- on the command line ------------------------------------------------------------------------------------------
 
 

@@ -421,8 +421,8 @@ def test_a_column_the_reader_does_not_know_is_kept_shown_and_searched(tmp_path_f
     assert "<script>alert" not in page + results
     exported = client.get("/export.csv", query_string={"q": "スクールロイヤー"}).get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(exported, newline="")))
-    assert rows[0][-1] == "extra"
-    assert [row[-1] for row in rows[1:]] == ["備考: スクールロイヤーと連携 <script>alert(1)</script>"] * 2
+    assert rows[0][-2:] == ["その他の列", "施策ID"]
+    assert [row[-2] for row in rows[1:]] == ["備考: スクールロイヤーと連携 <script>alert(1)</script>"] * 2
     exported = client.get("/export.json", query_string={"q": "スクールロイヤー"}).get_json()
     assert exported["records"][0]["extra"] == api["extra"]
 

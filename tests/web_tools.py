@@ -8,10 +8,13 @@ from __future__ import annotations
 import html
 import re
 import shutil
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 from table_tools import BUNDLED
+
+from search_app.contract.labels import JST
 
 TABLE = BUNDLED.name
 #: The page offset written into plansearch.toml: PDF page = printed page + 4.
@@ -113,3 +116,10 @@ def csp_directives(header: str) -> dict[str, list[str]]:
         if words:
             out[words[0].lower()] = words[1:]
     return out
+
+
+def today_in_japan() -> set[str]:
+    """Today in Japan (an export's file name carries it), and tomorrow too when midnight is close (a request may
+    cross it)."""
+    now = datetime.now(JST)
+    return {(now + timedelta(minutes=m)).date().isoformat() for m in (0, 1)}

@@ -1,17 +1,21 @@
-"""The JSON API of ../shared/API.md, plus CSV/JSON export of a result set."""
+"""The JSON API of ../shared/API.md, plus the export of a result set as CSV, an Excel workbook or JSON."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..contract.bodies import Presenter, datasets_body, health_body, stats_body
-from ..contract.exports import EXPORT_LIMIT, export_csv, export_json, export_records, export_xlsx
+from ..contract.exports import EXPORT_LIMIT, Check, export_csv, export_json, export_records, export_xlsx, with_site
+from ..contract.filenames import ExportName
+from ..contract.labels import JST, dataset_names
 from ..contract.openapi import openapi_document
 from ..engine import Engine
+from ..models import SearchRequest
 from .errors import ApiError
-from .params import search_request
+from .params import export_score, search_request
 
 bp = Blueprint("api", __name__)
 
@@ -67,30 +71,36 @@ def client() -> str:
     return request.remote_addr or ""
 
 
-def _exported(write: Callable[[str, list[dict], Callable[[], None]], str | bytes]) -> str | bytes:
-    """The export of the request's search, written by ``write(query, records, check)``: matching, reading the
-    records and writing the file are all inside the request's time limit (past it: 400 query_too_expensive)."""
+def _download(ext: str, mimetype: str, write: Callable[[SearchRequest, list[dict], bool, Check], str | bytes]
+              ) -> Response:
+    """The export of the request's search as a file named for it (the words, the filters, the day in Japan time),
+    written by ``write(req, records, score, check)``: matching, reading the records and writing the file are all
+    inside the request's time limit (past it: 400 query_too_expensive)."""
     req = search_request(request.args, current_app.config["PAGE_SIZE"])
+    score = export_score(request.args)
     with engine().budget(client()) as budget:
         records = export_records(engine().export(req, EXPORT_LIMIT, budget), presenter().links, budget.check)
-        return write(req.q, records, budget.check)
+        body = write(req, records, score, budget.check)
+    name = ExportName.of(req, ext, datetime.now(JST), dataset_names(engine().info.datasets))
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": name.content_disposition()})
 
 
 @bp.get("/export.json")
 def export_json_file():
-    return Response(_exported(export_json), mimetype="application/json",
-                    headers={"Content-Disposition": "attachment; filename=plansearch.json"})
+    return _download("json", "application/json", lambda req, records, _, check: export_json(req.q, records, check))
 
 
 @bp.get("/export.xlsx")
 def export_xlsx_file():
-    return Response(_exported(lambda _, records, check: export_xlsx(records, check)),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=plansearch.xlsx"})
+    return _download("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _sheet(export_xlsx))
 
 
 @bp.get("/export.csv")
 def export_csv_file():
-    return Response(_exported(lambda _, records, check: export_csv(records, check)),
-                    content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=plansearch.csv"})
+    return _download("csv", "text/csv", _sheet(export_csv))
+
+
+def _sheet(writer: Callable[..., str | bytes]) -> Callable[[SearchRequest, list[dict], bool, Check], str | bytes]:
+    """The CSV's or the workbook's writer, given the records with whole plan links (a file is read away from the
+    site) and the choice of a score column."""
+    return lambda _, records, score, check: writer(with_site(records, request.url_root), check, score=score)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,7 +15,7 @@ from indexer.config import load_config
 from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
 from indexer.years import year_label
 
-from ..contract.labels import FACET_TITLES, TREND_FLAGS, VALUE_LABELS
+from ..contract.labels import FACET_TITLES, JST, TREND_FLAGS, code_label, dataset_names
 from ..contract.links import measure_url, plan_pdf_url
 from . import charts
 from .api import engine, presenter
@@ -25,9 +25,6 @@ from .params import page_args, search_request
 
 bp = Blueprint("pages", __name__)
 
-#: Japan Standard Time (no daylight saving).
-JST = timezone(timedelta(hours=9), "JST")
-
 SORT_LABELS = {"relevance": "関連度順", "plan_page": "計画書ページ順", "year": "年度順"}
 
 
@@ -36,13 +33,12 @@ def value_label(facet: str, value: str) -> str:
         return year_label(int(value)) if value.isdigit() else value
     if facet == "dataset":
         return dataset_labels().get(value, value)
-    return VALUE_LABELS.get(facet, {}).get(value, value)
+    return code_label(facet, value)
 
 
 def dataset_labels() -> dict[str, str]:
     """Each dataset's id → how pages name it: its municipality and plan (「小金井市 自殺総合対策計画」), else its id."""
-    return {d.slug: (d.name if d.municipality and d.name.startswith(d.municipality) else
-                     " ".join(n for n in (d.municipality, d.name) if n)) or d.slug for d in engine().info.datasets}
+    return dataset_names(engine().info.datasets)
 
 
 def link(**changes: object) -> str:

@@ -15,7 +15,7 @@ from ..query import MAX_QUERY_CHARS, QueryError, parse
 from .errors import ApiError
 
 KNOWN = {"q", "year", "field", "page", "per_page", "sort", "synonyms", "nosyn", "concepts", "group", "browse",
-         *FILTERS}
+         "score", *FILTERS}
 MAX_VALUES = 50
 MAX_PAGE = 10_000
 
@@ -104,8 +104,8 @@ def search_request(args: MultiDict, default_per_page: int = 20, default_group: s
     if sort not in SORTS:
         raise _bad("sort", f"sort must be one of {', '.join(SORTS)}")
     filters = {name: tuple(v for v in _many(args, name) if v) for name in FILTERS if args.getlist(name)}
-    synonyms = _switch(args, "synonyms")
-    concepts = _switch(args, "concepts")
+    synonyms = _switch(args, "synonyms", True)
+    concepts = _switch(args, "concepts", True)
     group = args.get("group", default_group)
     if group not in GROUPS:
         raise _bad("group", f"group must be one of {', '.join(GROUPS)}")
@@ -124,12 +124,18 @@ def search_request(args: MultiDict, default_per_page: int = 20, default_group: s
     )
 
 
-def _switch(args: MultiDict, name: str) -> bool:
-    """An on/off parameter (on when absent)."""
-    value = args.get(name, "on").lower()
-    if value not in ("on", "off"):
+def export_score(args: MultiDict) -> bool:
+    """Whether an export has a column of each record's search score (``score=on``; off unless asked)."""
+    return _switch(args, "score", False)
+
+
+def _switch(args: MultiDict, name: str, default: bool) -> bool:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in ("on", "off"):
         raise _bad(name, f"{name} must be on or off")
-    return value == "on"
+    return raw.lower() == "on"
 
 
 def _many(args: MultiDict, name: str) -> list[str]:
