@@ -173,14 +173,33 @@ class Engine:
                 return self._export(req, limit, allowance)
 
     def _export(self, req: SearchRequest, limit: int, budget: Budget) -> tuple[Hit, ...]:
-        run = self._execute(req, limit=limit, budget=budget)
+        grouped = req.group == "measure"
+        run = self._execute(req, limit=0 if grouped else limit, budget=budget)
         found, docs = run.found, run.handle.generation.docs
+        order = run.order[:limit]
+        if grouped:  # a measure's best record, in the order of the measures
+            groups = by_measure(run.handle.generation.columns, found, req.sort)
+            order = np.asarray([groups.best(int(g)) for g in groups.ranking[:limit]], dtype=np.int64)
         out = []
-        for n, i in enumerate(run.order[:limit]):
+        for n, i in enumerate(order):
             if n % 256 == 0:
                 budget.check()
             out.append(Hit.of(StoredRecord.from_row(docs.get(int(found.docs[i]))[0]), round(float(found.score[i]), 4)))
         return tuple(out)
+
+    def export_years(self, req: SearchRequest, hits: tuple[Hit, ...]) -> list[tuple[int, ...]]:
+        """For an export grouped by measure: each hit's measure's matching years (the records ``req`` finds)."""
+        measures = {h.measure_id for h in hits}
+        years: dict[str, list[int]] = {m: [] for m in measures}
+        with self._reading():
+            run = self._execute(replace(req, group="record"), limit=0)
+            cols = run.handle.generation.columns
+            ids, year_of = cols.codes["measure_id"][run.found.docs], cols.year[run.found.docs]
+            for code, year in zip(ids.tolist(), year_of.tolist(), strict=True):
+                mid = cols.values["measure_id"][code]
+                if mid in years:
+                    years[mid].append(int(year))
+        return [tuple(sorted(years[h.measure_id])) for h in hits]
 
     def _execute(self, req: SearchRequest, limit: int, budget: Budget | None = None) -> _Run:
         handle = self.live.searcher()

@@ -18,7 +18,7 @@ from search_app.contract.labels import VALUE_LABELS
 BOM = "\ufeff".encode()
 #: The columns every CSV and workbook has, in order; 施策ID last.
 HEADERS = ["施策番号", "自治体", "重点施策", "項目", "実施内容", "年度", "実施状況", "評価", "達成度", "今後の実施計画",
-           "計画書ページ", "担当部署", "担当課", "前年度からの変更", "達成度の推移"]
+           "計画書ページ", "担当部署", "担当課", "前年度からの変更", "達成度の推移", "前年度の達成度"]
 
 
 def api_total(client, query: str = "コロナ", **params) -> int:
@@ -241,3 +241,16 @@ def test_export_of_nothing(client):
 ])
 def test_safe_cell(value, cell):
     assert safe_cell(value) == cell
+
+
+def test_an_export_follows_the_grouping_by_measure(client):
+    """group=measure (the page's default): a row per measure, its best year's record, with every year it matched."""
+    rows = list(csv.reader(io.StringIO(client.get("/export.csv?q=コロナ&group=measure").data.decode("utf-8-sig"),
+                                       newline="")))
+    header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert "該当する年度" in header and len(body) == 5  # 5 measures (8 records)
+    assert len({r["施策ID"] for r in body}) == 5
+    both = next(r for r in body if r["施策ID"] == "koganei/2-2-2")
+    assert both["該当する年度"] == "令和2年度・令和3年度"
+    by_record = client.get("/export.csv?q=コロナ").data.decode("utf-8-sig")
+    assert "該当する年度" not in by_record.splitlines()[0] and len(list(csv.reader(io.StringIO(by_record)))) == 9

@@ -74,9 +74,11 @@ COLUMNS = (
     Column("担当課", _field("section")),
     Column("前年度からの変更", _label("changed"), 16),
     Column("達成度の推移", _label("trend"), 16),
+    Column("前年度の達成度", _field("previous_achievement"), 12),
 )
 #: Columns an export has when one of its records has a cell in them.
 IF_ANY = (
+    Column("該当する年度", lambda rec: "・".join(year_label(y) for y in rec.get("matching_years") or ()), 16),
     Column("計画書へのリンク", _field("plan_url"), 30),
     Column("その他の列", _extra_text, 30),  # cells of columns the reader does not know
 )

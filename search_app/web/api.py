@@ -79,7 +79,11 @@ def _download(ext: str, mimetype: str, write: Callable[[SearchRequest, list[dict
     req = search_request(request.args, current_app.config["PAGE_SIZE"])
     score = export_score(request.args)
     with engine().budget(client()) as budget:
-        records = export_records(engine().export(req, EXPORT_LIMIT, budget), presenter().links, budget.check)
+        hits = engine().export(req, EXPORT_LIMIT, budget)
+        records = export_records(hits, presenter().links, budget.check)
+        if req.group == "measure":  # a row per measure, with every year it matched in
+            for rec, years in zip(records, engine().export_years(req, hits), strict=True):
+                rec["matching_years"] = list(years)
         body = write(req, records, score, budget.check)
     name = ExportName.of(req, ext, datetime.now(JST), dataset_names(engine().info.datasets))
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": name.content_disposition()})

@@ -133,7 +133,7 @@ def search_page():
     active = list(dict.fromkeys((name, v) for name in FACET_TITLES for v in request.args.getlist(name)))
     words = q.split()
     drop_word_links = [(w, link(q=" ".join(x for x in words if x != w))) for w in words] if len(words) > 1 else []
-    export = urlencode(page_args(request.args), doseq=True)
+    export = urlencode(page_args(request.args, group=req.group), doseq=True)  # the file follows the page's choice
     return render_template("search.html", **context, req=req, page=page, active=active, info=engine().info,
                            drop_word_links=drop_word_links, export=export, browsing=browsing,
                            facets=facet_lists(page, engine().facet_values()))
