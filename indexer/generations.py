@@ -47,7 +47,7 @@ if hasattr(os, "register_at_fork"):
 META = "meta.json"
 #: Changes whenever what a generation stores changes; a generation of another version is rebuilt. The stored
 #: records are written with ``marshal``, whose format is Python's: the version names the Python too.
-SCHEMA_VERSION = f"13/py{sys.version_info.major}.{sys.version_info.minor}"
+SCHEMA_VERSION = f"14/py{sys.version_info.major}.{sys.version_info.minor}"
 
 
 class IndexUnavailable(PlansearchError):

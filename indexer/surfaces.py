@@ -2,14 +2,15 @@
 
 A query word that the dictionary cuts differently from the text (ヤングケアラー as ヤング|ケア|ラー in the
 query, ヤング|ケアラー in a text) is matched by the ways the index's own morphemes spell it; this list says which
-spellings exist, and which forms the dictionary did not know (a katakana or Latin run it grouped by character
-type, such as ケアラーコーディネーター), inside which a query word may match as characters. A particle or
+spellings exist, and which katakana forms the dictionary did not know (a run it grouped by character type, such
+as ケアラーコーディネーター), inside which a query word may match as characters. A particle or
 punctuation has no key (``""``). Stored as ``surfaces.tsv``: a form, a tab, its keys separated by spaces, and for a
 form the dictionary did not know a tab and ``?``; one form a line, in order.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -50,14 +51,19 @@ class SurfaceTable(dict[str, tuple[str, ...]]):
         return out
 
 
+#: A katakana run (the long vowel mark and the middle dot included): the unknown forms a word may match inside.
+_KATAKANA = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff]{2,}")
+
+
 def write_surfaces(folder: Path, triples: Iterable[tuple[str, str, bool]]) -> int:
-    """Write the (form, key, unknown) triples; returns how many forms."""
+    """Write the (form, key, unknown) triples; returns how many forms. Only a katakana form is kept as unknown:
+    a Latin one is an acronym or a name (DV is no hit inside DVD)."""
     keys: dict[str, set[str]] = {}
     unknown: set[str] = set()
     for surface, key, is_unknown in triples:
         if surface and "\t" not in surface and "\n" not in surface:
             keys.setdefault(surface, set()).add(key)
-            if is_unknown:
+            if is_unknown and _KATAKANA.fullmatch(surface):
                 unknown.add(surface)
     with (folder / SURFACES_FILE).open("w", encoding="utf-8") as out:
         for surface in sorted(keys):

@@ -47,7 +47,15 @@ class CompiledWord:
     boost: float = 0.0  # added to the score of a record that matches one of ``alternatives``
 
 
-CompiledNode = CompiledWord | Not | And | Or
+@dataclass(frozen=True)
+class AnyOf:
+    """A sentence's concepts and words: records with any of them, scored by their sum times the share of them
+    the record has (a record about the flood and the low mood ranks above one about either)."""
+
+    nodes: tuple[CompiledNode, ...]
+
+
+CompiledNode = CompiledWord | Not | And | Or | AnyOf
 
 
 @dataclass
@@ -64,6 +72,8 @@ class CompiledQuery:
     #: How each word read through the concept dictionary was read (those that are searched as more than
     #: themselves).
     readings: list[Reading] = field(default_factory=list)
+    #: Whether a run of keys occurs in the index (the generation's): a term it never uses finds only its family.
+    in_index: Callable[[tuple[str, ...]], bool] = field(default=lambda keys: True, repr=False)
 
     def interpreted(self) -> str:
         """The parsed query with each expanded word shown as (word OR synonym …), and a sentence as what it was
@@ -89,7 +99,8 @@ AlternativeOf = Callable[[str], Alternative]
 
 
 def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf = alternative,
-                  concepts: ConceptTable | None = None) -> CompiledQuery:
+                  concepts: ConceptTable | None = None,
+                  in_index: Callable[[tuple[str, ...]], bool] = lambda keys: True) -> CompiledQuery:
     """Each word of ``node`` with its alternatives, each made by ``alternative_of`` (with the runs of keys of the
     index's own spellings, given a generation's). With ``concepts``, a word that is a concept's term or phrasing
     also finds the concept's terms (ranked below the word itself), and a word written as a short sentence is
@@ -98,6 +109,7 @@ def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf
     if table.longest > 1:
         node = join_terms(node, table)
     out = CompiledQuery(root=None, node=node)
+    out.in_index = in_index
     out.root = _compile(node, table, out, positive=True, alternative_of=alternative_of, concepts=concepts)
     return out
 
@@ -147,7 +159,9 @@ def _compile(node: Node, table: SynonymTable, out: CompiledQuery, positive: bool
         word = _word(node, table, out, positive, alternative_of)
         if reading is None or not reading.concepts:
             return word
-        extra = _concept_alternatives(reading.concepts, word.alternatives if word else (), out, alternative_of)
+        used = word is not None and any(out.in_index(a.keys) for a in word.alternatives)
+        extra = _concept_alternatives(reading.concepts, word.alternatives if word else (), out, alternative_of,
+                                      used)
         if not extra:
             return word
         out.readings.append(reading)
@@ -195,12 +209,13 @@ def _marked(alts: tuple[Alternative, ...], out: CompiledQuery) -> None:
 
 
 def _concept_alternatives(uses: tuple[ConceptUse, ...], have: tuple[Alternative, ...], out: CompiledQuery,
-                          alternative_of: AlternativeOf) -> tuple[Alternative, ...]:
-    """The alternatives of the concepts' phrases (as typed) and terms, but those already among ``have``."""
+                          alternative_of: AlternativeOf, used: bool = True) -> tuple[Alternative, ...]:
+    """The alternatives of the concepts' phrases (as typed) and what they find, but those already among ``have``;
+    ``used``: the word as typed occurs in the texts."""
     seen = {a.folded for a in have}
     alts = []
     for use in uses:
-        for text in (use.phrase, *use.finds):
+        for text in (use.phrase, *use.finds_where(used)):
             alt = alternative_of(text)
             if alt.runs and alt.folded not in seen:
                 seen.add(alt.folded)
@@ -228,10 +243,11 @@ def _sentence(node: Word, reading: Reading, table: SynonymTable, out: CompiledQu
     else:  # nothing read but the words as typed: as today
         return literal
     out.readings.append(reading)
-    if literal is not None:
-        out.ignored = [w for w in out.ignored if w != node.text]
-        parts.insert(0, CompiledWord(node, literal.alternatives, boost=EXACT_FIRST))
-    return parts[0] if len(parts) == 1 else Or(tuple(parts))
+    read = parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+    if literal is None:
+        return read
+    out.ignored = [w for w in out.ignored if w != node.text]
+    return Or((CompiledWord(node, literal.alternatives, boost=EXACT_FIRST), read))
 
 
 def join_terms(node: Node, table: SynonymTable) -> Node:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,15 @@ from indexer.analysis import keys
 log = logging.getLogger(__name__)
 
 _SPLIT = re.compile(r"[,、]")
+#: Helping verbs that a phrasing and a query may have or not without changing what they mean (世話をする子ども,
+#: 世話をしている子ども): left out of the keys a phrasing is matched by, on both sides.
+HELPERS = frozenset({*keys("する いる ある しまう"), "御"})  # and お/ご before a noun (お年寄り, 年寄り)
+
+
+def matching_keys(run: Iterable[str]) -> tuple[str, ...]:
+    """The keys a term or phrasing (or a part of a query) is matched by: its keys but the helping verbs."""
+    out = tuple(k for k in run if k not in HELPERS)
+    return out if out else tuple(run)
 
 
 @dataclass(frozen=True)
@@ -53,20 +62,30 @@ class Found:
     by_phrasing: bool
 
 
+#: Terms and phrasings of this many keys are also found with their words in another order (一人暮らしのお年寄り,
+#: お年寄りの一人暮らし).
+ANY_ORDER = (2, 3)
+
+
 @dataclass(frozen=True)
 class ConceptTable:
     concepts: tuple[Concept, ...] = ()
     #: The keys of every term and phrasing → (concept index into ``concepts``, is it a phrasing).
     index: Mapping[tuple[str, ...], tuple[tuple[int, bool], ...]] = field(default_factory=dict)
     longest: int = 0  # most keys of one term or phrasing
+    #: The same, by the set of keys, for terms and phrasings of two or three different keys.
+    bags: Mapping[frozenset[str], tuple[tuple[int, bool], ...]] = field(default_factory=dict)
 
     def of_keys(self, run: tuple[str, ...]) -> tuple[Found, ...]:
-        """The concepts one of whose terms or phrasings has exactly these keys."""
-        return tuple(Found(self.concepts[i], phrasing) for i, phrasing in self.index.get(run, ()))
+        """The concepts one of whose terms or phrasings has exactly these keys (two or three in any order)."""
+        found = self.index.get(run, ())
+        if not found and len(run) in ANY_ORDER and len(set(run)) == len(run):
+            found = self.bags.get(frozenset(run), ())
+        return tuple(Found(self.concepts[i], phrasing) for i, phrasing in found)
 
     def of_text(self, text: str) -> tuple[Found, ...]:
         """The concepts one of whose terms or phrasings is ``text`` (compared by keys)."""
-        return self.of_keys(tuple(keys(text)))
+        return self.of_keys(matching_keys(keys(text)))
 
 
 def parse_concepts(text: str, name: str = "concepts.txt") -> ConceptTable:
@@ -93,11 +112,15 @@ def parse_concepts(text: str, name: str = "concepts.txt") -> ConceptTable:
     index: dict[tuple[str, ...], list[tuple[int, bool]]] = {}
     for i, concept in enumerate(concepts):
         for text_, phrasing in (*((t, False) for t in concept.all_terms), *((p, True) for p in concept.phrasings)):
-            run = tuple(keys(text_))
+            run = matching_keys(keys(text_))
             if run and all(j != i for j, _ in index.setdefault(run, [])):
                 index[run].append((i, phrasing))
+    bags: dict[frozenset[str], list[tuple[int, bool]]] = {}
+    for run, entries in index.items():
+        if len(run) in ANY_ORDER and len(set(run)) == len(run):
+            bags.setdefault(frozenset(run), []).extend(e for e in entries if e not in bags.get(frozenset(run), ()))
     return ConceptTable(tuple(concepts), {k: tuple(v) for k, v in index.items()},
-                        max((len(k) for k in index), default=0))
+                        max((len(k) for k in index), default=0), {k: tuple(v) for k, v in bags.items()})
 
 
 def _items(text: str) -> tuple[str, ...]:

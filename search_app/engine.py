@@ -217,7 +217,7 @@ class Engine:
             found = Found(docs.astype(np.int32), np.zeros(len(docs), np.float32), np.zeros(len(docs), np.uint8))
         else:
             compiled = compile_query(parse(req.q), table, gen.alternative,
-                                     self.concepts.table() if req.concepts and req.synonyms else None)
+                                     self.concepts.table() if req.concepts and req.synonyms else None, gen.in_index)
             found = matcher.evaluate(compiled.root) if compiled.root is not None else EMPTY
         order = ranked(gen.columns, found, req.sort, limit) if limit else np.zeros(0, dtype=np.int64)
         return _Run(handle, compiled, matcher, found, order)

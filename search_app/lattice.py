@@ -9,7 +9,7 @@ keys that must stand in a row in the text. A match always starts and ends on the
 * 京都 is no hit inside 東京都 (東京|都): no run of the text's morphemes spells 京都 there;
 * 大和 is no hit inside 東大和市 when the dictionary made 東大和 one word; ネット none inside ネットワーク.
 
-The one exception is a form the dictionary did not know: a katakana or Latin run it grouped by character type
+The one exception is a katakana form the dictionary did not know: a run it grouped by character type
 (ヤングケアラーコーディネーター), not a word whose meaning it recognised. A query word may match as characters
 inside such a form, at its start after whole morphemes (ヤング|ケアラーコーディネーター) or at its end before
 them (``unknown_runs``).

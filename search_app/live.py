@@ -96,6 +96,7 @@ class OpenGeneration:
         self.terms = TermCache(cache_mb * 1024 * 1024)
         self.stats_cache: Stats | None = None
         self._surfaces: dict[str, tuple[str, ...]] | None = None
+        self._keys: frozenset[str] | None = None
         self._measures: tuple[np.ndarray, np.ndarray] | None = None
         self._alternatives: dict[str, Alternative] = {}
         self._lock = threading.Lock()
@@ -114,6 +115,14 @@ class OpenGeneration:
                     self._alternatives.clear()
                 self._alternatives[text] = found
         return found
+
+    def in_index(self, run: tuple[str, ...]) -> bool:
+        """Whether every key of ``run`` occurs in the generation's texts."""
+        if self._keys is None:
+            with self._lock:
+                if self._keys is None:
+                    self._keys = frozenset(k for keys in self.surfaces.values() for k in keys if k)
+        return bool(run) and all(k in self._keys for k in run)
 
     @property
     def surfaces(self) -> dict[str, tuple[str, ...]]:

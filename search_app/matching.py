@@ -23,7 +23,7 @@ from indexer.postings import FIELD_BITS, MAX_POSITIONS, POSITION_BITS, Postings
 from indexer.schema import FACET_FIELDS, SEARCH_FIELDS
 from indexer.writer import K1
 
-from .compiled import And, CompiledNode, CompiledWord, Not, Or
+from .compiled import And, AnyOf, CompiledNode, CompiledWord, Not, Or
 from .models import SearchRequest
 from .postings import TermCache
 
@@ -91,6 +91,8 @@ class Matcher:
             return self._word(node)
         if isinstance(node, Or):
             return union([self.evaluate(n) for n in node.nodes], np.add)
+        if isinstance(node, AnyOf):
+            return coordinated([self.evaluate(n) for n in node.nodes])
         assert isinstance(node, And)
         found = intersect([self.evaluate(n) for n in node.nodes if not isinstance(n, Not)], self.dense)
         for n in node.nodes:
@@ -274,6 +276,16 @@ def intersect(parts: Sequence[Found], dense: Dense | None = None) -> Found:
         at = at[ok]
         acc = Found(acc.docs[ok], acc.score[ok] + p.score[at], acc.fields[ok] | p.fields[at])
     return acc
+
+
+def coordinated(parts: Sequence[Found]) -> Found:
+    """Records in any part, scored by the sum of their parts' scores times the share of the parts they are in."""
+    found = union(parts, np.add)
+    if len(parts) < 2 or not len(found):
+        return found
+    ones = [replace(p, score=np.ones(len(p), np.float32), key=None) for p in parts if len(p)]
+    share = union(ones, np.add).score / np.float32(len(parts))
+    return replace(found, score=found.score * share, key=None)
 
 
 def union(parts: Sequence[Found], combine: Callable) -> Found:

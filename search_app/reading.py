@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from indexer.analysis import Morpheme, keys, morphemes_of
 from indexer.normalize import normalize
 
-from .concepts import Concept, ConceptTable
+from .concepts import Concept, ConceptTable, matching_keys
 
 #: Parts of speech that make a word a sentence when they occur in it.
 _GRAMMAR = frozenset({"助詞", "助動詞"})
@@ -44,11 +44,27 @@ class ConceptUse:
     phrase: str
     concept: Concept
     by_phrasing: bool = True
+    in_sentence: bool = False  # found inside a sentence: the sentence is about the concept
 
     @property
     def finds(self) -> tuple[str, ...]:
-        """What the part is searched as, besides itself."""
-        return self.concept.all_terms if self.by_phrasing else self.concept.phrasings
+        """What the part is searched as, besides itself: the concept's terms and phrasings."""
+        return (*self.concept.all_terms, *self.concept.phrasings)
+
+    def finds_where(self, in_index: bool) -> tuple[str, ...]:
+        """``finds``, but for a term typed alone that the texts never use (``in_index`` false): only its everyday
+        phrasings and the terms of its own word family (those that share a word with it: 孤独・孤立 finds 孤立防止).
+        A city that never writes 生活習慣病 has no measure of that name; 糖尿病予防, a related term, is another
+        thing. Where the texts do use the term, the related terms come after its own records."""
+        if self.by_phrasing or self.in_sentence or in_index:
+            return self.finds
+        own = _words(self.phrase)
+        return (*(t for t in self.concept.all_terms if own & _words(t)), *self.concept.phrasings)
+
+
+def _words(text: str) -> set[str]:
+    """The words of a term that make its family: keys of two characters or more, but generic ones."""
+    return {k for k in keys(text) if len(k) >= 2 and k not in GENERIC}
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,7 @@ def read_word(text: str, table: ConceptTable) -> Reading:
         return Reading(text)
     if not any(m.pos1 in _GRAMMAR for m in found):  # a word or a compound: itself, and its concept if it is one
         return Reading(text, concepts=tuple(ConceptUse(text, f.concept, f.by_phrasing)
-                                            for f in table.of_keys(tuple(keys(text)))))
+                                            for f in table.of_keys(matching_keys(keys(text)))))
     folded = normalize(text).text
     chunk = _chunks(content)
     n = len(content)
@@ -94,11 +110,14 @@ def read_word(text: str, table: ConceptTable) -> Reading:
             if size == 1 and not whole(i):
                 continue
             run = content[i:i + size]
-            found = table.of_keys(tuple(m.key for m in run))
+            found = table.of_keys(matching_keys(m.key for m in run))
             if found:
                 phrase = folded[run[0].start:run[-1].end]
-                uses += [ConceptUse(phrase, f.concept, f.by_phrasing) for f in found
+                uses += [ConceptUse(phrase, f.concept, f.by_phrasing, in_sentence=True) for f in found
                          if all(u.concept != f.concept for u in uses)]
+                if size >= 3:  # a long phrasing's parts may stand for concepts of their own (認知症, 親の介護)
+                    uses += [u for u in _inner(run, folded, table, whole)
+                             if all(v.concept != u.concept for v in uses)]
                 i += size
                 break
         else:  # no concept starts here: the rest of the morpheme's compound is kept as a word, unless generic
@@ -114,6 +133,26 @@ def read_word(text: str, table: ConceptTable) -> Reading:
                 dropped += [m.surface for m in piece]
             i = j + 1
     return Reading(text, sentence=True, concepts=tuple(uses), words=tuple(words), dropped=tuple(dropped))
+
+
+def _inner(run: list[Morpheme], folded: str, table: ConceptTable, whole) -> list[ConceptUse]:
+    """The concepts of the longest shorter runs inside ``run`` (not the whole of it)."""
+    out: list[ConceptUse] = []
+    n, i = len(run), 0
+    while i < n:
+        for size in range(n - 1 if i == 0 else n - i, 0, -1):
+            part = run[i:i + size]
+            if size == 1 and (not part[0].key or part[0].key in GENERIC):
+                continue
+            found = table.of_keys(matching_keys(m.key for m in part))
+            if found:
+                out += [ConceptUse(folded[part[0].start:part[-1].end], f.concept, f.by_phrasing, in_sentence=True)
+                        for f in found]
+                i += size
+                break
+        else:
+            i += 1
+    return out
 
 
 _NOUNISH = frozenset({"名詞", "接頭辞", "接尾辞"})
