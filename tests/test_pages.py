@@ -252,10 +252,10 @@ def test_stats_page(client):
     assert page.count("<svg ") == 3
     assert page.count('<table class="data">') == 3
     assert "50 件の記録" in page
-    assert "<th>令和2年度</th>" in page and "<th>令和3年度</th>" in page
-    assert "<th>重点施策1 子ども・若者に関する自殺対策の推進</th>" in page
-    assert "<th>福祉保健部</th>" in page
-    year_rows = re.findall(r"<tr><th>令和\d年度</th>.*?<td>(\d+)</td></tr>", page)
+    assert '<th scope="row">令和2年度</th>' in page and '<th scope="row">令和3年度</th>' in page
+    assert '<th scope="row">重点施策1 子ども・若者に関する自殺対策の推進</th>' in page
+    assert '<th scope="row">福祉保健部</th>' in page
+    year_rows = re.findall(r'<tr><th scope="row">令和\d年度</th>.*?<td><a href="[^"]*">(\d+)</a></td></tr>', page)
     assert year_rows == ["25", "25"]
     assert re.search(r'<rect [^>]*class="c0"><title>令和2年度: 達成・実施 18 件</title></rect>', page)
 
@@ -279,11 +279,30 @@ def test_stats_page_explains_when_two_years_compare(client):
         assert compare(before, after).trend == "incomparable"
 
 
-def test_synonyms_page(client):
+def test_each_overview_count_lists_exactly_its_records(client):
+    """概要's counts link to the records they count: the page those links open has that many."""
+    page = get(client, "/stats")
+    cells = re.findall(r'<td><a href="([^"]+)" title="([^"]+)">(\d+)</a></td>', page)
+    assert len(cells) >= 10
+    for href, _, n in cells:
+        assert total(get(client, unescape(href))) == int(n), href
+    reduced = next(href for href, title, _ in cells if title == "令和2年度・縮小・中止の記録を一覧")
+    assert params(unescape(reduced)) == {"year": ["2020"], "group": ["record"], "achievement": ["縮小・中止"]}
+
+
+def test_dictionary_page(client):
     page = get(client, "/synonyms")
-    assert "<h1>同義語辞書" in page
+    assert "<h1>辞書</h1>" in page and "synonyms.txt" not in page and "concepts.txt" not in page
     assert "COVID" in page and "新型コロナウイルス" in page
-    assert page.count("<tr>") > 10
+    assert page.count("<tr>") > 300  # the synonyms and the concepts
+    assert '<a href="/?q=%E5%A4%9A%E9%87%8D%E5%82%B5%E5%8B%99">多重債務</a>' in page  # each word links its search
+    assert "互いに同じ語として探します" in page and "語を足したいとき" in page
+    assert 'value="多重債務"' in get(client, link_to(page, "多重債務", exact=True))  # the word's search
+    narrow = get(client, "/synonyms?q=借金")
+    assert "「借金」を含む項目" in narrow
+    rows = re.findall(r"<tr>(.*?)</tr>", narrow.split("<tbody>", 1)[1], re.S)
+    assert rows and all("借金" in unescape(re.sub(r"<[^>]+>", "", row)) for row in rows if "<td>" in row)
+    assert narrow.count("<tr>") < page.count("<tr>")
 
 
 @pytest.mark.parametrize("url", ["/nothing", "/measures", "/plans/koganei.pdf", "/plans/other.pdf"])

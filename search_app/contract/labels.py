@@ -9,7 +9,7 @@ from indexer.generations import DatasetInfo
 from indexer.models import FIELD_LABELS
 
 FACET_TITLES = {
-    "year": "年度", "policy": "重点施策", "department": "担当部署", "section": "担当課", "field": "対象フィールド",
+    "year": "年度", "policy": "重点施策", "department": "担当部署", "section": "担当課", "field": "見つかった欄",
     "achievement": "達成度", "changed": "前年度からの変更", "trend": "達成度の推移", "dataset": "計画",
     "municipality": "自治体",
 }

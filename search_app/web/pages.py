@@ -13,6 +13,7 @@ from markupsafe import Markup
 from indexer.achievement import CATEGORIES, compare
 from indexer.config import load_config
 from indexer.models import FIELD_LABELS, HIGHLIGHT_LABELS, TEXT_FIELDS
+from indexer.normalize import fold
 from indexer.years import year_label
 
 from ..contract.labels import FACET_TITLES, JST, TREND_FLAGS, code_label, dataset_names
@@ -163,12 +164,18 @@ def stats_page():
     stats = engine().stats()
     by_year = {year_label(int(y)): c for y, c in stats.by_year.items()}
     return render_template(
-        "stats.html", stats=stats, categories=CATEGORIES, category_class=charts.CATEGORY_CLASS,
+        "stats.html", stats=stats, categories=CATEGORIES, category_class=charts.CATEGORY_CLASS, browse_link=browse_link,
         year_chart=charts.stacked(by_year, label_width=120),
         policy_chart=charts.stacked(stats.by_policy_achievement, width=760, label_width=340),
         department_chart=charts.stacked(stats.by_department_achievement, label_width=160),
         by_year=by_year,
     )
+
+
+def browse_link(facet: str, value: str, achievement: str | None = None) -> str:
+    """The search page listing exactly the records an overview count counts (no query, by year)."""
+    args = {facet: value, "group": "record", **({"achievement": achievement} if achievement else {})}
+    return "/?" + urlencode(args)
 
 
 @bp.get("/datasets")
@@ -179,9 +186,15 @@ def datasets_page():
 
 @bp.get("/synonyms")
 def synonyms_page():
-    table = engine().synonyms.table()
-    path = engine().synonyms.path
-    return render_template("synonyms.html", groups=table.groups, path=path.name if path else "")
+    """The dictionary for staff: the synonyms and the concepts, searchable, each word a link to its search."""
+    q = (request.args.get("q") or "").strip()[:100]
+    groups = engine().synonyms.table().groups
+    concepts = engine().concepts.table().concepts
+    if q:
+        wanted = fold(q)
+        groups = tuple(g for g in groups if any(wanted in fold(w) for w in (*g.sources, *g.targets)))
+        concepts = tuple(c for c in concepts if any(wanted in fold(w) for w in (c.domain, *c.all_terms, *c.phrasings)))
+    return render_template("synonyms.html", groups=groups, concepts=concepts, q=q)
 
 
 @bp.get(plan_pdf_url("<slug>"))
