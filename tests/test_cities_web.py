@@ -244,3 +244,25 @@ def test_a_csv_download_is_named_for_the_search(page, tmp_path):
     assert rows[0][:6] == ["施策番号", "自治体", "重点施策", "項目", "実施内容", "年度"] and rows[0][-1] == "施策ID"
     assert {(r[1], r[5]) for r in rows[1:]} == {("乙町", "令和5年度")}
     assert len(rows) - 1 == int(page.locator("#total").inner_text())
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_plain_words_read_as_a_concept_in_a_browser(page, width):
+    """A resident's words find the administration's measures, one entry per measure; the page says how the words
+    were read, and one click searches them as typed."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/")
+    page.fill("#q", "ひとり親の仕事探し")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#total")
+    reading = page.locator(".reading").first
+    assert reading.is_visible()
+    assert "「ひとり親の仕事探し」を「母子家庭等就業・自立支援」として検索しました" in reading.inner_text()
+    found = int(page.locator("#total").inner_text())
+    assert found >= 3 and page.locator(".hit").count() == found  # measures, each once
+    assert page.locator(".hit .years").count() == found
+    reading.locator("a", has_text="言い換えずに入力どおり検索").click()
+    page.wait_for_url("**concepts=off**")
+    assert int(page.locator("#total").inner_text()) == 0
+    assert page.locator(".reading", has_text="言い換えを使わずに検索しました").is_visible()
