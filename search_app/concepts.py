@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.analysis import keys
+
+from .watched import WatchedFile
 
 log = logging.getLogger(__name__)
 
@@ -127,36 +128,8 @@ def _items(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.strip() for t in _SPLIT.split(text) if t.strip()))
 
 
-class ConceptFile:
-    """A concept dictionary that is re-read when its modification time changes (None: no dictionary)."""
+class ConceptFile(WatchedFile[ConceptTable]):
+    """The concept dictionary, read again when it changes (None: no dictionary)."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._table = ConceptTable()
-
-    def stamp(self) -> tuple[int, int] | None:
-        """Changes when the file does (part of the result cache key)."""
-        if self.path is None:
-            return None
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
-    def table(self) -> ConceptTable:
-        stamp = self.stamp()
-        if stamp is None:
-            return ConceptTable()
-        if stamp != self._stamp:
-            with self._lock:
-                if stamp != self._stamp:
-                    try:
-                        self._table = parse_concepts(self.path.read_text(encoding="utf-8"), self.path.name)
-                        log.info("concepts: %d concepts from %s", len(self._table.concepts), self.path)
-                    except (OSError, UnicodeDecodeError) as exc:
-                        log.warning("concepts: cannot read %s (%s); keeping the previous table", self.path, exc)
-                    self._stamp = stamp
-        return self._table
+        super().__init__(path, parse_concepts, ConceptTable(), "concepts")

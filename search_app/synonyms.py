@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.normalize import fold
+
+from .watched import WatchedFile
 
 log = logging.getLogger(__name__)
 
@@ -74,40 +75,8 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in _SPLIT.split(text) if t.strip())
 
 
-class SynonymFile:
-    """A synonym file that is re-read when its modification time changes."""
+class SynonymFile(WatchedFile[SynonymTable]):
+    """The synonym dictionary, read again when it changes (None: no dictionary)."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._table = SynonymTable()
-
-    def stamp(self) -> tuple[int, int] | None:
-        """Changes when the file does (part of the result cache key)."""
-        if self.path is None:
-            return None
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
-    def table(self) -> SynonymTable:
-        if self.path is None:
-            return self._table
-        try:
-            st = self.path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            return SynonymTable()
-        if stamp != self._stamp:
-            with self._lock:
-                if stamp != self._stamp:
-                    try:
-                        self._table = parse_synonyms(self.path.read_text(encoding="utf-8"))
-                        log.info("synonyms: %d groups from %s", len(self._table.groups), self.path)
-                    except (OSError, UnicodeDecodeError) as exc:
-                        log.warning("synonyms: cannot read %s (%s); keeping the previous table", self.path, exc)
-                    self._stamp = stamp
-        return self._table
+        super().__init__(path, lambda text, _: parse_synonyms(text), SynonymTable(), "synonyms")
