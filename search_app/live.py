@@ -224,6 +224,12 @@ class LiveIndex:
             if mark is not None:
                 self._drop(served, [mark], tell=False)  # another process found it: it has told its service
                 served = None
+            else:  # a file cut short or removed while served: the quick checks again (a stat a file)
+                problems = integrity.quick_problems(
+                    served.path, {k: v for k, v in served.info.contents.items() if integrity.served_file(k)})
+                if problems:
+                    self._drop(served, problems)
+                    served = None
         name = current_name(self.index_root)
         if name is not None and name not in self._bad and not (self.index_root / name / META).is_file():
             # CURRENT names a generation that is not there, or one without its meta.json: damage to the folder
@@ -358,8 +364,7 @@ class LiveIndex:
             if name in self._bad or name in self._checking or now - self._rechecked.get(name, -1e9) < RECHECK_SECONDS:
                 return
             self._rechecked[name] = now
-        log.error("reading index generation %s failed (%s: %s); checking it", name, type(exc).__name__, exc,
-                  exc_info=exc)
+        log.error("reading index generation %s failed (%s: %s); checking it", name, type(exc).__name__, exc)
 
         def run() -> None:
             try:

@@ -223,3 +223,64 @@ def test_check_command_names_each_bad_file(folders, capsys):
     assert main(["check", "--repair", "--index-dir", str(index), "--data", str(data)]) == 0
     assert "rebuilt: 50 records" in capsys.readouterr().out
     assert main(["check", "--index-dir", str(index)]) == 0
+
+
+def test_a_running_server_drops_a_generation_damaged_under_it(folders):
+    """plansearch serve with two worker processes: bytes flipped in the live generation's records (same size, so
+    only the full check tells) and a file cut short; every answer is a correct 200 or a 503, and the server
+    rebuilds and serves a whole generation again without a restart."""
+    import json as json_module
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    data, index = folders
+    _, info = build([data], index)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen([sys.executable, "-m", "search_app.cli", "serve", "--port", str(port), "--workers", "2",
+                               "--data", str(data), "--index-dir", str(index)], cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PLANSEARCH_WATCH_SECONDS": "1", "PLANSEARCH_RESULT_CACHE": "0"})
+
+    def get(path: str) -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as resp:
+                return resp.status, json_module.load(resp)
+        except urllib.error.HTTPError as err:
+            return err.code, json_module.load(err)
+
+    try:
+        for _ in range(200):
+            try:
+                if get("/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        _flipped_bytes(info.path)
+        _cut_short(info.path)  # the size now differs too: a worker that opens it anew refuses it at once
+        deadline = time.monotonic() + 90
+        while True:
+            status, body = get("/api/search?q=%E3%81%84%E3%81%98%E3%82%81&synonyms=off")  # いじめ
+            assert status in (200, 503), body
+            if status == 200:
+                assert body["total"] == EXPECTED["いじめ"]
+            else:
+                assert body["error"]["code"] == "index_unavailable"
+            health_status, health = get("/healthz")
+            assert health_status in (200, 503)
+            if health_status == 200 and health["generation"] != info.generation and status == 200:
+                break
+            assert time.monotonic() < deadline, health
+            time.sleep(0.2)
+        assert current_name(index) != info.generation
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    assert "is damaged and is not served" in err and "Traceback" not in err
