@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from xml.parsers import expat
 
 from .models import TableError
-from .sources import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, RawRow, Sheet, missing_sheet
+from .sheets import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, RawRow, Sheet, missing_sheet
 from .workbook import MAX_XLSX_UNPACKED_BYTES, cell_text, reason
 
 #: Most columns of a row (as in LibreOffice and Excel).

@@ -18,21 +18,21 @@ import re
 import stat
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from .models import TableError
-
-#: Largest table file read, in bytes.
-MAX_FILE_BYTES = 64 * 1024 * 1024
-#: Largest cell kept, in characters; longer cells are an error, not truncated.
-MAX_CELL_CHARS = 100_000
-#: Most rows read from one table.
-MAX_ROWS = 200_000
-#: Most cells of an .xls or .ods workbook, counted over the rectangle each sheet's cells span: there a
-#: far-off or repeated cell costs memory (calamine holds an .xls sheet as that rectangle) but no bytes.
-MAX_CELLS = 10_000_000
+from .sheets import (  # noqa: F401 - read here, and named here by the readers' callers
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    RawRow,
+    Sheet,
+    checked_cells,
+    missing_sheet,
+    sheet_list,
+)
 
 TEXT_SUFFIXES = {".tsv", ".csv", ".tab"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -46,21 +46,6 @@ FORMATS = ".tsv, .csv, .xlsx, .xls, .ods"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-
-
-@dataclass(frozen=True)
-class RawRow:
-    line: int
-    cells: list[str]
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One sheet of a table file: ``name`` is None for a text table. ``rows`` is read once, in order, and
-    only while the sheets after it have not been asked for (a workbook is read as one stream)."""
-
-    name: str | None
-    rows: Iterator[RawRow]
 
 
 def table_files(folder: Path) -> list[Path]:
@@ -84,16 +69,6 @@ def skipped_entries(folder: Path) -> list[tuple[Path, str]]:
                 if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
         out.append((p, f"is not a regular file ({kind}); skipped"))
     return out
-
-
-def missing_sheet(sheet: str, names: list[str], count: int | None = None) -> str:
-    return f"has no sheet {sheet!r} (sheets: {sheet_list(names, count)})"
-
-
-def sheet_list(names: list[str], count: int | None = None) -> str:
-    """The sheets' names for a message: the first 20, and how many there are in all if more."""
-    count = len(names) if count is None else count
-    return ", ".join(names[:20]) + (f" … {count:,} in all" if count > 20 else "")
 
 
 def read_rows(path: Path, encoding: str | None = None, sheet: str | None = None) -> Iterator[RawRow]:
@@ -335,11 +310,3 @@ def _unclosed_quote(text: str, line: int, delimiter: str) -> bool:
 
 
 _QUOTES = re.compile('"+')
-
-
-def checked_cells(name: str, line: int, cells: list[str]) -> list[str]:
-    """``cells``, or a ``TableError`` for one over ``MAX_CELL_CHARS``."""
-    for cell in cells:
-        if len(cell) > MAX_CELL_CHARS:
-            raise TableError(name, f"has a cell of {len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}", line)
-    return cells

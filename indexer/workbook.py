@@ -41,7 +41,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import fromstring
 
 from .models import TableError
-from .sources import MAX_FILE_BYTES, MAX_ROWS, RawRow, Sheet, checked_cells, missing_sheet
+from .sheets import MAX_FILE_BYTES, MAX_ROWS, RawRow, Sheet, checked_cells, missing_sheet
 
 #: A workbook's parts, unpacked, may not exceed this in all (a small .xlsx can unpack to gigabytes).
 MAX_XLSX_UNPACKED_BYTES = 4 * MAX_FILE_BYTES

@@ -46,7 +46,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .models import TableError
-from .sources import MAX_CELLS, MAX_ROWS, RawRow, Sheet, checked_cells, missing_sheet
+from .sheets import MAX_CELLS, MAX_ROWS, RawRow, Sheet, checked_cells, missing_sheet
 from .workbook import cell_text, is_percent_format, reason
 
 _FREE_OR_SPECIAL = 0xFFFFFFFA  # sector numbers from here on mark free sectors, ends of chains and FAT sectors

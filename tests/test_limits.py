@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from indexer import TableError, read_table, sources
+from indexer import TableError, read_table, sheets, sources
 from search_app import gate
 from search_app.models import SearchRequest
 
@@ -43,7 +43,7 @@ def test_a_parameter_repeated_too_often_is_refused(client):
 
 
 def test_a_cell_over_the_limit_names_its_line(bundled_path, monkeypatch):
-    monkeypatch.setattr(sources, "MAX_CELL_CHARS", 150)
+    monkeypatch.setattr(sheets, "MAX_CELL_CHARS", 150)
     with pytest.raises(TableError, match=r":16: .*the limit is 150"):  # line 16 holds the first longer cell
         read_table(bundled_path)
 
