@@ -14,6 +14,7 @@ the text's own words spell it (see ``search_app/lattice.py``).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -42,6 +43,19 @@ _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
 
 _lock = threading.Lock()
 _tagger: fugashi.Tagger | None = None
+
+
+def _fresh_tagger_in_child() -> None:
+    """In a forked child (an analysis worker of a build started while the server searches): a new lock and a new
+    tagger. The parent's lock may have been held by a thread tagging a query at the moment of the fork, and that
+    thread does not exist in the child: the inherited lock would never be released and the worker would hang."""
+    global _lock, _tagger
+    _lock = threading.Lock()
+    _tagger = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_tagger_in_child)
 
 
 def tagger() -> fugashi.Tagger:

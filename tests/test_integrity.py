@@ -284,3 +284,23 @@ def test_a_running_server_drops_a_generation_damaged_under_it(folders):
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=30)
     assert "is damaged and is not served" in err and "Traceback" not in err
+
+
+def test_a_rebuild_forked_while_a_query_is_being_tagged_finishes(folders, monkeypatch):
+    """The repair builds in a thread while the server searches: its analysis workers are forked at whatever
+    moment, perhaps while a search thread holds the tagger's lock. Hold that lock for the whole build, as a
+    query being tagged would at the fork, with the build cut into several runs on two workers: each worker gets
+    its own lock and tagger, and the build finishes."""
+    import threading
+
+    from indexer import analysis, writer
+
+    data, index = folders
+    monkeypatch.setattr(writer, "FIRST_RUN", 10)
+    monkeypatch.setattr(writer, "_workers", lambda workers: 2)
+    finished: list[int] = []
+    with analysis._lock:
+        thread = threading.Thread(target=lambda: finished.append(build([data], index)[1].records), daemon=True)
+        thread.start()
+        thread.join(120)
+    assert finished == [50]
