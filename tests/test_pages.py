@@ -168,10 +168,12 @@ def test_a_query_in_shift_jis_bytes_is_an_error_page(client):
 
 
 def card_meta(page: str, measure_id: str, year: int) -> str:
-    """The text of the meta line (town, year, 達成度, flags, plan page) of a measure's result card in a year."""
+    """The text of the meta line (town, year, 達成度, flags, plan page) of a measure's result card in a year, as it
+    shows (without the words only screen readers read)."""
     [card] = [c for c in re.findall(r'<li class="hit">.*?</li>', page, re.S)
               if f'href="/measures/{measure_id}#y{year}"' in c]
     meta = re.search(r'<p class="meta">(.*?)</p>', card, re.S).group(1)
+    meta = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", meta)
     return " ".join(unescape(re.sub(r"<[^>]+>", "", meta)).split())
 
 

@@ -22,6 +22,8 @@ PAGE_OFFSET = 4
 PLAN_URL = "https://www.city.example.jp/plan/jisatsu_taisaku.pdf"
 #: A measure printed on P.43 of the plan (1-1-3 スクールカウンセラー及びスクールソーシャルワーカーの配置).
 P43_MEASURE = "koganei/1-1-3"
+#: The fictional municipalities of the cross-city tests (甲市, 乙町, 丙村, 丁市, 戊町).
+CITIES = Path(__file__).resolve().parent / "data" / "cities"
 
 
 def minimal_pdf(pages: int = 50) -> bytes:
@@ -53,6 +55,19 @@ def plan_data_dir(folder: Path, *, plan_pdf: bool = False, plan_url: str | None 
     if plan_url:
         lines.append(f'plan_url = "{plan_url}"')
     (folder / "plansearch.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def six_towns_data_dir(folder: Path) -> Path:
+    """A data folder of six municipalities: the bundled table of 小金井市 with its plan PDF (as ``plan_data_dir``)
+    and the five fictional cities of ``tests/data/cities``, their settings side by side in one plansearch.toml."""
+    plan_data_dir(folder, plan_pdf=True)
+    for table in CITIES.iterdir():
+        if table.suffix in (".tsv", ".csv"):
+            shutil.copy(table, folder)
+    config = folder / "plansearch.toml"
+    koganei = config.read_text(encoding="utf-8") + 'municipality = "小金井市"\nname = "自殺総合対策計画"\n\n'
+    config.write_text(koganei + (CITIES / "plansearch.toml").read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 
