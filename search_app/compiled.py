@@ -90,9 +90,22 @@ def alternative(text: str, surfaces: Surfaces | None = None) -> Alternative:
     folded = "".join(fold(text).split())
     runs = [own] if own else []
     if surfaces is not None:
-        runs += [r for r in key_runs(folded, surfaces) if r != own]
-        runs += [r for r in unknown_runs(folded, surfaces) if r not in runs]
+        passable = _passable(text)
+        runs += [r for r in key_runs(folded, surfaces, passable=passable) if r != own]
+        runs += [r for r in unknown_runs(folded, surfaces, passable=passable) if r not in runs]
     return Alternative(text, own, folded, tuple(runs))
+
+
+def _passable(text: str) -> str:
+    """Which characters of the word (folded, without spaces) a spelling of it may pass over as a particle, an
+    auxiliary or punctuation: those the word's own analysis passes over ("1"), not those of its content words
+    ("0"). Else からかわれる could be spelt から|かわ|れる and found as 川 alone."""
+    folded = fold(text)
+    mask = ["1"] * len(folded)
+    for m in morphemes_of(text):
+        if m.key:
+            mask[m.start:m.end] = "0" * (m.end - m.start)
+    return "".join(flag for ch, flag in zip(folded, mask, strict=True) if not ch.isspace())
 
 
 AlternativeOf = Callable[[str], Alternative]

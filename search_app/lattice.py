@@ -29,9 +29,11 @@ MAX_PIECE = 24
 MAX_UNKNOWN_RUNS = 256
 
 
-def key_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]], limit: int = MAX_RUNS) -> list[tuple[str, ...]]:
+def key_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]], limit: int = MAX_RUNS,
+             passable: str | None = None) -> list[tuple[str, ...]]:
     """The runs of keys that spell ``folded`` (the word folded, without spaces) as whole morphemes of the index,
-    fewest morphemes first; at most ``limit``."""
+    fewest morphemes first; at most ``limit``. A morpheme without a key (a particle, an auxiliary) may only stand
+    where ``passable`` (one flag a character) says the word itself has one ("1"); None: anywhere."""
     n = len(folded)
     if not n:
         return []
@@ -58,6 +60,8 @@ def key_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]], limit: int = 
             if piece not in surfaces or fewest[j] > n or pieces + 1 + fewest[j] > budget:
                 continue
             for key in surfaces[piece]:
+                if not key and passable is not None and "0" in passable[i:j]:
+                    continue  # a particle over the word's own content: its meaning would be lost
                 walk(j, keys + (key,) if key else keys, pieces + 1, budget)
 
     for extra in range(0, n):  # spellings of the fewest morphemes first, then one more …
@@ -68,7 +72,7 @@ def key_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]], limit: int = 
 
 
 def unknown_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]],
-                 limit: int = MAX_UNKNOWN_RUNS) -> list[tuple[str, ...]]:
+                 limit: int = MAX_UNKNOWN_RUNS, passable: str | None = None) -> list[tuple[str, ...]]:
     """The runs of keys that spell ``folded`` through forms the dictionary did not know: inside one such form,
     or whole morphemes then the start of one, or the end of one then whole morphemes; at most ``limit``.
     Needs the generation's ``SurfaceTable`` (none for a plain mapping)."""
@@ -90,13 +94,13 @@ def unknown_runs(folded: str, surfaces: Mapping[str, tuple[str, ...]],
         head, tail = folded[:i], folded[i:]
         starting = surfaces.unknown_starting(tail)
         if starting:
-            for run in key_runs(head, surfaces, limit=4):
+            for run in key_runs(head, surfaces, limit=4, passable=passable and passable[:i]):
                 for form in starting:
                     for key in surfaces[form]:
                         add(run + (key,))
         ending = surfaces.unknown_ending(head)
         if ending:
-            for run in key_runs(tail, surfaces, limit=4):
+            for run in key_runs(tail, surfaces, limit=4, passable=passable and passable[i:]):
                 for form in ending:
                     for key in surfaces[form]:
                         add((key,) + run)

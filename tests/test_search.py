@@ -172,6 +172,24 @@ def test_characters_inside_a_longer_word_are_no_match(tmp_path, bundled_path, q,
     assert engine.search(SearchRequest(q=word)).total == 1  # the text is there
 
 
+#: (query, a text whose morphemes spell the query's characters only by taking part of its content word for a
+#: particle or an auxiliary: から|かわ|れる is no way of writing からかわれる)
+PARTICLES_OVER_CONTENT = [
+    ("からかわれる", "かわの清掃活動から表彰される。"),  # かわ (川) between the particle から and the auxiliary れる
+    ("からかわれて", "かわの清掃活動から表彰されて、感謝状を受けた。"),
+]
+
+
+@pytest.mark.parametrize(("q", "text"), PARTICLES_OVER_CONTENT)
+def test_a_particle_is_passed_over_only_where_the_query_has_one(tmp_path, bundled_path, q, text):
+    """The index's spellings of a query word may pass over a particle or an auxiliary only where the word itself
+    has one (児童・生徒, 相談して): never over its own content, which would leave a record about a river found by
+    a phrasing of bullying."""
+    engine = _one_row_engine(tmp_path, bundled_path, text)
+    assert engine.search(SearchRequest(q=q, concepts=False)).total == 0
+    assert engine.search(SearchRequest(q="かわ")).total == 1  # the text is there
+
+
 #: (query, a text that holds it inside a form the dictionary did not know, how the text is cut, what is marked)
 UNKNOWN = [
     ("ヤングケアラー", "指導室にヤングケアラーコーディネーターを置いた。", "ヤング|ケアラーコーディネーター(?)",
