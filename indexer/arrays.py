@@ -74,8 +74,11 @@ class Columns:
     field_starts: np.ndarray
     #: Each coded column's value → its code.
     code_index: dict[str, dict[str, int]]
-    #: The facets' codes side by side (N × facets, ``FACET_FIELDS`` order), and each facet's counts over all records.
+    #: The facets' codes side by side (N × facets, ``FACET_FIELDS`` order), each facet's codes after all the codes
+    #: of the facets before it (``facet_offsets``), so that one ``bincount`` counts every facet at once; and each
+    #: facet's counts over all records.
     facet_codes: np.ndarray
+    facet_offsets: np.ndarray
     facet_totals: tuple[np.ndarray, ...]
 
     @classmethod
@@ -88,16 +91,18 @@ class Columns:
         year = year_values[codes["year"]] if len(codes["year"]) else np.zeros(0, dtype=np.int32)
         lengths = arrays["lengths"].astype(np.int64)
         field_starts = np.cumsum(lengths + 1, axis=1) - (lengths + 1)
-        narrow = np.uint16 if max((len(values[k]) for k in FACET_FIELDS), default=0) < 1 << 16 else np.int32
-        facet_codes = (np.stack([codes[k] for k in FACET_FIELDS], axis=1).astype(narrow) if len(lengths)
-                       else np.zeros((0, len(FACET_FIELDS)), dtype=narrow))
+        widths = [len(values[k]) for k in FACET_FIELDS]
+        offsets = np.cumsum([0, *widths[:-1]]).astype(np.int64)
+        narrow = np.uint16 if sum(widths) < 1 << 16 else np.int32
+        facet_codes = (np.stack([codes[k] + offsets[i] for i, k in enumerate(FACET_FIELDS)], axis=1).astype(narrow)
+                       if len(lengths) else np.zeros((0, len(FACET_FIELDS)), dtype=narrow))
         totals = tuple(np.bincount(codes[k], minlength=len(values[k])) for k in FACET_FIELDS)
-        for a in (*codes.values(), year, lengths, field_starts, facet_codes, *totals):
+        for a in (*codes.values(), year, lengths, field_starts, facet_codes, offsets, *totals):
             a.setflags(write=False)
         return cls(count=len(arrays["plan_page"]), codes=codes, values=values, plan_page=arrays["plan_page"],
                    year=year, lengths=lengths, field_starts=field_starts,
                    code_index={k: {v: i for i, v in enumerate(vs)} for k, vs in values.items()},
-                   facet_codes=facet_codes, facet_totals=totals)
+                   facet_codes=facet_codes, facet_offsets=offsets, facet_totals=totals)
 
     def facet_counts(self, docs: np.ndarray) -> list[np.ndarray]:
         """Per facet (``FACET_FIELDS`` order), the records of ``docs`` (ascending, distinct) for each value; when
@@ -105,11 +110,15 @@ class Columns:
         if len(docs) > self.count // 2:
             rest = np.ones(self.count, dtype=bool)
             rest[docs] = False
-            others = self.facet_codes[rest]
-            return [total - np.bincount(others[:, i], minlength=len(total))
-                    for i, total in enumerate(self.facet_totals)]
-        rows = self.facet_codes[docs]
-        return [np.bincount(rows[:, i], minlength=len(total)) for i, total in enumerate(self.facet_totals)]
+            return [total - n for total, n in zip(self.facet_totals, self._counted(self.facet_codes[rest]),
+                                                  strict=True)]
+        return self._counted(self.facet_codes[docs])
+
+    def _counted(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Each facet's counts over ``rows`` of ``facet_codes``: one ``bincount`` of them all, cut per facet."""
+        width = int(self.facet_offsets[-1]) + len(self.facet_totals[-1]) if len(self.facet_totals) else 0
+        counts = np.bincount(rows.ravel(), minlength=width)
+        return np.split(counts, self.facet_offsets[1:])
 
     def code_of(self, column: str, value: str) -> int | None:
         return self.code_index[column].get(value)

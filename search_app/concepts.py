@@ -76,6 +76,9 @@ class ConceptTable:
     longest: int = 0  # most keys of one term or phrasing
     #: The same, by the set of keys, for terms and phrasings of two or three different keys.
     bags: Mapping[frozenset[str], tuple[tuple[int, bool], ...]] = field(default_factory=dict)
+    #: How query words were read with this table (``reading.read_word``), kept for the table's life: a word's
+    #: reading depends on the word and the table only, and its morphological analysis is the costly part.
+    readings: dict = field(default_factory=dict, compare=False, repr=False)
 
     def of_keys(self, run: tuple[str, ...]) -> tuple[Found, ...]:
         """The concepts one of whose terms or phrasings has exactly these keys (two or three in any order)."""

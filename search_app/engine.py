@@ -40,6 +40,9 @@ from .synonyms import SynonymFile, SynonymTable, _key
 
 log = logging.getLogger(__name__)
 
+#: What ``Engine.warm`` searches: a word that reads through the synonyms and the concepts, and a sentence.
+WARM_QUERY = "相談 いじめ 眠れない"
+
 
 @dataclass
 class _Run:
@@ -126,20 +129,32 @@ class Engine:
         deadline = time.monotonic() + self.timeout_ms / 1000 if self.timeout_ms > 0 else None
         return Budget(self.gate.ticket(client), deadline)
 
+    def warm(self) -> None:
+        """Do once, now, what a process's first search would: read the dictionaries and the live generation's
+        written forms, and search (a server process calls it before it takes requests, so that its first answers
+        are as fast as the rest). Nothing to serve yet is no error here: the first request will say so."""
+        try:
+            with self._reading(), self.budget() as allowance:
+                self.live.current().warm()
+                self._search(SearchRequest(q=WARM_QUERY), time.perf_counter(), allowance)
+        except (PlansearchError, QueryError, Busy) as exc:
+            log.info("not warmed up: %s", exc)
+
     def search(self, req: SearchRequest, budget: Budget | None = None) -> SearchPage:
         started = time.perf_counter()
-        key = (self.live.current().info.generation, self.synonyms.stamp(), self.concepts.stamp(), request_key(req))
+        stamps = (self.synonyms.stamp(), self.concepts.stamp())
+        key = (self.live.current().info.generation, *stamps, request_key(req))
         cached = self._pages.get(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
         with self._reading(), (budget or self.budget()) as allowance:
-            page = self._search(req, started, allowance)
+            page = self._search(req, started, allowance, stamps)
         self._pages.put(key, page)
         return page
 
-    def _search(self, req: SearchRequest, started: float, budget: Budget) -> SearchPage:
+    def _search(self, req: SearchRequest, started: float, budget: Budget, stamps: tuple = (..., ...)) -> SearchPage:
         grouped = req.group == "measure"
-        run = self._execute(req, limit=0 if grouped else req.page * req.per_page, budget=budget)
+        run = self._execute(req, limit=0 if grouped else req.page * req.per_page, budget=budget, stamps=stamps)
         start = (req.page - 1) * req.per_page
         years: tuple[tuple[int, ...], ...] = ()
         if grouped:
@@ -201,10 +216,12 @@ class Engine:
                     years[mid].append(int(year))
         return [tuple(sorted(years[h.measure_id])) for h in hits]
 
-    def _execute(self, req: SearchRequest, limit: int, budget: Budget | None = None) -> _Run:
+    def _execute(self, req: SearchRequest, limit: int, budget: Budget | None = None,
+                 stamps: tuple = (..., ...)) -> _Run:
+        """``stamps``: the dictionaries' files' stamps, if the caller has just taken them."""
         handle = self.live.searcher()
         gen = handle.generation
-        table = self.synonyms.table() if req.synonyms else SynonymTable()
+        table = self.synonyms.table(stamps[0]) if req.synonyms else SynonymTable()
         if req.disabled_synonyms:
             drop = {_key(w) for w in req.disabled_synonyms}
             table = SynonymTable(table.groups, {k: v for k, v in table.expansions.items() if k not in drop},
@@ -217,7 +234,8 @@ class Engine:
             found = Found(docs.astype(np.int32), np.zeros(len(docs), np.float32), np.zeros(len(docs), np.uint8))
         else:
             compiled = compile_query(parse(req.q), table, gen.alternative,
-                                     self.concepts.table() if req.concepts and req.synonyms else None, gen.in_index)
+                                     self.concepts.table(stamps[1]) if req.concepts and req.synonyms else None,
+                                     gen.in_index)
             found = matcher.evaluate(compiled.root) if compiled.root is not None else EMPTY
         order = ranked(gen.columns, found, req.sort, limit) if limit else np.zeros(0, dtype=np.int64)
         return _Run(handle, compiled, matcher, found, order)

@@ -116,12 +116,17 @@ class OpenGeneration:
                 self._alternatives[text] = found
         return found
 
+    def warm(self) -> None:
+        """Read now what the first search would read: the written forms and the set of keys."""
+        self.in_index(("",))
+
     def in_index(self, run: tuple[str, ...]) -> bool:
         """Whether every key of ``run`` occurs in the generation's texts."""
         if self._keys is None:
+            surfaces = self.surfaces  # read under the same lock: not while holding it
             with self._lock:
                 if self._keys is None:
-                    self._keys = frozenset(k for keys in self.surfaces.values() for k in keys if k)
+                    self._keys = frozenset(k for keys in surfaces.values() for k in keys if k)
         return bool(run) and all(k in self._keys for k in run)
 
     @property
@@ -310,6 +315,8 @@ class LiveIndex:
                 self._other_version = str(exc)
                 return
             problems = opened.verify()
+            if not problems:
+                opened.warm()  # before it is served: the first search on it is as fast as the rest
             with self._lock:
                 if problems:
                     opened.close()

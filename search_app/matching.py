@@ -373,7 +373,7 @@ def measure_facet_counts(cols: Columns, docs: np.ndarray) -> list[np.ndarray]:
     out = []
     for i, total in enumerate(cols.facet_totals):
         width = max(len(total), 1)
-        pairs = np.unique(measures * width + cols.facet_codes[docs, i])
+        pairs = np.unique(measures * width + (cols.facet_codes[docs, i] - cols.facet_offsets[i]))
         out.append(np.bincount(pairs % width, minlength=len(total)))
     return out
 

@@ -85,8 +85,22 @@ class Reading:
         return self.sentence or bool(self.concepts)
 
 
+#: Most readings a concept table keeps (``ConceptTable.readings``); when full, it starts again.
+READINGS_KEPT = 4096
+
+
 def read_word(text: str, table: ConceptTable) -> Reading:
-    """How ``text`` (one query word, not quoted) is read with the concept dictionary ``table``."""
+    """How ``text`` (one query word, not quoted) is read with the concept dictionary ``table`` (kept by the table:
+    the same word is read the same way until the dictionary changes)."""
+    kept = table.readings.get(text)
+    if kept is None:
+        if len(table.readings) >= READINGS_KEPT:
+            table.readings.clear()
+        kept = table.readings[text] = _read_word(text, table)
+    return kept
+
+
+def _read_word(text: str, table: ConceptTable) -> Reading:
     found = morphemes_of(text)
     content = [m for m in found if m.key]
     if not content:

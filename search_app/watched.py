@@ -37,8 +37,10 @@ class WatchedFile(Generic[T]):
             return None
         return (st.st_mtime_ns, st.st_size)
 
-    def table(self) -> T:
-        stamp = self.stamp()
+    def table(self, stamp: tuple[int, int] | None | object = ...) -> T:
+        """The table as the file is now (``stamp``: the file's stamp if the caller has just taken it)."""
+        if stamp is ...:
+            stamp = self.stamp()
         if stamp is None:
             return self._empty
         if stamp != self._stamp:

@@ -195,3 +195,25 @@ def test_analysis_on_several_cores_writes_the_same_index(bundled, tmp_path, monk
         assert (folders[1] / name).read_bytes() == (folders[2] / name).read_bytes(), name
     [pst1], [pst2] = (list(folders[w].glob("*.pst")) for w in (1, 2))
     assert pst1.read_bytes() == pst2.read_bytes()
+
+
+def test_warming_up_reads_what_the_first_search_would(tables, root):
+    """A server process warms its engine before its first request: the live generation's written forms and keys
+    are read before any search."""
+    build_index(read_paths([tables]), root)
+    engine = Engine(root, synonyms=None)
+    gen = engine.live.current()
+    assert gen._keys is None
+    engine.warm()
+    assert gen._keys is not None and "苛" in gen._keys
+    assert engine.search(SearchRequest(q="いじめ")).total == 4
+
+
+def test_a_new_generation_is_warm_before_it_is_served(tables, root):
+    build_index(read_paths([tables]), root)
+    engine = Engine(root, synonyms=None)
+    first = engine.live.current()
+    build_index(read_paths([tables]), root)
+    engine.live.refresh()
+    second = engine.live.current()
+    assert second is not first and second._keys is not None

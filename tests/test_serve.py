@@ -201,3 +201,20 @@ def test_requests_refused_before_the_app(data_dir, index_dir):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=いじめ", "/?q=いじめ", "/measures/koganei/1-1-4", "/healthz"])
+def test_a_body_in_memory_goes_to_the_server_in_one_piece(app, path):
+    """Every page and API answer is handed to the server as a list of bytes (Granian writes it at once), the same
+    bytes as before; a file from disk is still sent as it is read."""
+    from flask import request
+
+    with app.test_request_context(path):
+        response = app.process_response(app.make_response(app.full_dispatch_request()))
+        body = response.get_app_iter(request.environ)
+        assert response.direct_passthrough and isinstance(body, list)
+        assert b"".join(body) == response.get_data() and len(response.get_data()) == response.content_length
+    with app.test_request_context("/static/style.css"):
+        response = app.process_response(app.make_response(app.full_dispatch_request()))
+        assert not isinstance(response.response, list)
+        response.close()

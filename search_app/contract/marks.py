@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from indexer.models import ExtraCell
@@ -11,13 +12,16 @@ from .. import highlight
 from ..highlight import Pattern, Snippet, Tokens
 
 ELLIPSIS = "…"
+#: The characters ``html.escape`` replaces.
+_SPECIAL = re.compile(r"[&<>\"']")
 
 
 def snippet_html(found: Snippet) -> str:
     """The escaped text with ``<mark>`` around each match, ``…`` where the field goes on, ``column: `` first
     for an extra cell."""
+    escape = html.escape if _SPECIAL.search(found.text) else str  # most texts have nothing to escape
     out = [ELLIPSIS] if found.cut_before else []
-    out += [f"<mark>{html.escape(piece)}</mark>" if marked else html.escape(piece) for piece, marked in found.pieces()]
+    out += [f"<mark>{escape(piece)}</mark>" if marked else escape(piece) for piece, marked in found.pieces()]
     if found.cut_after:
         out.append(ELLIPSIS)
     text = "".join(out)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
 
 from ..contract.bodies import Presenter
 from ..contract.links import Links
@@ -54,6 +54,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(lambda: check_utf8(request.query_string))
     app.before_request(lambda: check_repeats(request.args))
     security.init_app(app)
+    app.after_request(_in_one_piece)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     return app
+
+
+def _in_one_piece(response: Response) -> Response:
+    """A body already in memory (every page and API answer; not a file sent from disk) is handed to the server as
+    it is, in one piece: Granian writes a list of bytes at once, where an iterator is read chunk by chunk across
+    the interpreter boundary."""
+    body = response.response
+    if isinstance(body, list) and all(isinstance(part, bytes) for part in body):
+        response.direct_passthrough = True
+    return response

@@ -76,7 +76,9 @@ def app_from_environment():
 
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
     configure_logging(bool(settings.pop("VERBOSE", False)))
-    return create_app({**settings, "BUILD_INDEX": False})
+    app = create_app({**settings, "BUILD_INDEX": False})
+    app.extensions["plansearch"].warm()  # before the first request, not during it
+    return app
 
 
 def serve(settings: dict, host: str, port: int, workers: int = 1, verbose: bool = False) -> None:
