@@ -253,8 +253,11 @@ class Engine:
         length = self.snippet_chars
         highlights: dict[str, Snippet] = {}
         for f in TEXT_FIELDS:
+            runs = where.get(f)
+            if not runs:  # no word of the query in this field
+                continue
             text = getattr(record, f)
-            spans = key_spans(offsets.get(f, b""), where.get(f, ()))
+            spans = key_spans(offsets.get(f, b""), runs)
             if text and spans:
                 highlights[f] = cut(text, spans, length)
         if record.extra and where.get("meta"):
