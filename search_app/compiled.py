@@ -83,22 +83,25 @@ class CompiledQuery:
         return _render(self.node, self.expansions, {r.text: r for r in self.readings})
 
 
-def alternative(text: str, surfaces: Surfaces | None = None) -> Alternative:
+def alternative(text: str, surfaces: Surfaces | None = None, strict: bool = False) -> Alternative:
     """A word's text with its keys and the runs of keys that match it (its own, then, given the index's
-    written forms, every other way they spell it)."""
+    written forms, every other way they spell it). ``strict`` (a phrasing of the concept dictionary, not a word
+    as typed): a spelling passes over a particle only where the phrasing itself has one. A word as typed may be
+    any run of a text's words, whatever the query alone makes of it (から各校, したため), so it is not held to
+    that."""
     own = tuple(keys(text))
     folded = "".join(fold(text).split())
     runs = [own] if own else []
     if surfaces is not None:
-        passable = _passable(text)
+        passable = _passable(text) if strict else None
         runs += [r for r in key_runs(folded, surfaces, passable=passable) if r != own]
         runs += [r for r in unknown_runs(folded, surfaces, passable=passable) if r not in runs]
     return Alternative(text, own, folded, tuple(runs))
 
 
 def _passable(text: str) -> str:
-    """Which characters of the word (folded, without spaces) a spelling of it may pass over as a particle, an
-    auxiliary or punctuation: those the word's own analysis passes over ("1"), not those of its content words
+    """Which characters of the phrase (folded, without spaces) a spelling of it may pass over as a particle, an
+    auxiliary or punctuation: those the phrase's own analysis passes over ("1"), not those of its content words
     ("0"). Else からかわれる could be spelt から|かわ|れる and found as 川 alone."""
     folded = fold(text)
     mask = ["1"] * len(folded)
@@ -108,7 +111,7 @@ def _passable(text: str) -> str:
     return "".join(flag for ch, flag in zip(folded, mask, strict=True) if not ch.isspace())
 
 
-AlternativeOf = Callable[[str], Alternative]
+AlternativeOf = Callable[..., Alternative]
 
 
 def compile_query(node: Node, table: SynonymTable, alternative_of: AlternativeOf = alternative,
@@ -229,7 +232,7 @@ def _concept_alternatives(uses: tuple[ConceptUse, ...], have: tuple[Alternative,
     alts = []
     for use in uses:
         for text in (use.phrase, *use.finds_where(used)):
-            alt = alternative_of(text)
+            alt = alternative_of(text, strict=True)
             if alt.runs and alt.folded not in seen:
                 seen.add(alt.folded)
                 alts.append(alt)

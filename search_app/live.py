@@ -98,22 +98,23 @@ class OpenGeneration:
         self._surfaces: dict[str, tuple[str, ...]] | None = None
         self._keys: frozenset[str] | None = None
         self._measures: tuple[np.ndarray, np.ndarray] | None = None
-        self._alternatives: dict[str, Alternative] = {}
+        self._alternatives: dict[tuple[str, bool], Alternative] = {}
         self._lock = threading.Lock()
 
     @property
     def path(self) -> Path:
         return self.info.path
 
-    def alternative(self, text: str) -> Alternative:
-        """A query word's alternative with the runs of keys of this generation's spellings (kept)."""
-        found = self._alternatives.get(text)
+    def alternative(self, text: str, strict: bool = False) -> Alternative:
+        """A query word's alternative with the runs of keys of this generation's spellings (kept); ``strict``: a
+        concept's phrasing (``compiled.alternative``)."""
+        found = self._alternatives.get((text, strict))
         if found is None:
-            found = alternative(text, self.surfaces)
+            found = alternative(text, self.surfaces, strict)
             with self._lock:
                 if len(self._alternatives) >= ALTERNATIVES:
                     self._alternatives.clear()
-                self._alternatives[text] = found
+                self._alternatives[(text, strict)] = found
         return found
 
     def warm(self) -> None:

@@ -16,6 +16,8 @@ from indexer.store import build_index
 from search_app.engine import Engine
 from search_app.models import SearchPage, SearchRequest
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def records(page: SearchPage) -> set[tuple[str, int]]:
     return {(h.measure_id, h.year) for h in page.results}
@@ -172,22 +174,30 @@ def test_characters_inside_a_longer_word_are_no_match(tmp_path, bundled_path, q,
     assert engine.search(SearchRequest(q=word)).total == 1  # the text is there
 
 
-#: (query, a text whose morphemes spell the query's characters only by taking part of its content word for a
-#: particle or an auxiliary: から|かわ|れる is no way of writing からかわれる)
-PARTICLES_OVER_CONTENT = [
-    ("からかわれる", "かわの清掃活動から表彰される。"),  # かわ (川) between the particle から and the auxiliary れる
-    ("からかわれて", "かわの清掃活動から表彰されて、感謝状を受けた。"),
-]
+#: Texts whose morphemes spell a phrasing of the concept いじめ (からかわれる, からかわれてつらい) only by taking part
+#: of its content word for a particle or an auxiliary: から|かわ|れる, with かわ (川) between them.
+RIVER = ["かわの清掃活動から表彰される。", "かわの清掃活動から表彰されて、感謝状を受けた。"]
 
 
-@pytest.mark.parametrize(("q", "text"), PARTICLES_OVER_CONTENT)
-def test_a_particle_is_passed_over_only_where_the_query_has_one(tmp_path, bundled_path, q, text):
-    """The index's spellings of a query word may pass over a particle or an auxiliary only where the word itself
-    has one (児童・生徒, 相談して): never over its own content, which would leave a record about a river found by
-    a phrasing of bullying."""
-    engine = _one_row_engine(tmp_path, bundled_path, text)
-    assert engine.search(SearchRequest(q=q, concepts=False)).total == 0
+@pytest.mark.parametrize("text", RIVER)
+def test_a_concepts_phrasing_passes_over_a_particle_only_where_it_has_one(tmp_path, bundled_path, text):
+    """A phrasing of the concept dictionary is matched by the index's spellings of it that pass over a particle or
+    an auxiliary only where the phrasing itself has one: never over its own content, which would leave a record
+    about a river found, and marked, by a search for bullying."""
+    _one_row_engine(tmp_path, bundled_path, text)
+    engine = Engine(tmp_path / "index", synonyms=None, concepts=ROOT / "data" / "concepts.txt")
     assert engine.search(SearchRequest(q="かわ")).total == 1  # the text is there
+    page = engine.search(SearchRequest(q="いじめ"))
+    assert "からかわれる" in [t for r in page.readings for c in r.concepts for t in c.concept.phrasings]
+    assert page.total == 0
+
+
+def test_a_strict_spelling_keeps_the_phrasings_content():
+    from search_app.compiled import alternative
+
+    surfaces = {"から": ("",), "かわ": ("川",), "れる": ("",), "からかわ": ("からかう",)}
+    assert ("川",) in alternative("からかわれる", surfaces).runs  # a word as typed: any run of the text's words
+    assert alternative("からかわれる", surfaces, strict=True).runs == (("からかう",),)
 
 
 #: (query, a text that holds it inside a form the dictionary did not know, how the text is cut, what is marked)
