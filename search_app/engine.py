@@ -152,7 +152,7 @@ class Engine:
         self._pages.put(key, page)
         return page
 
-    def _search(self, req: SearchRequest, started: float, budget: Budget, stamps: tuple = (..., ...)) -> SearchPage:
+    def _search(self, req: SearchRequest, started: float, budget: Budget, stamps: tuple | None = None) -> SearchPage:
         grouped = req.group == "measure"
         run = self._execute(req, limit=0 if grouped else req.page * req.per_page, budget=budget, stamps=stamps)
         start = (req.page - 1) * req.per_page
@@ -217,8 +217,10 @@ class Engine:
         return [tuple(sorted(years[h.measure_id])) for h in hits]
 
     def _execute(self, req: SearchRequest, limit: int, budget: Budget | None = None,
-                 stamps: tuple = (..., ...)) -> _Run:
+                 stamps: tuple | None = None) -> _Run:
         """``stamps``: the dictionaries' files' stamps, if the caller has just taken them."""
+        if stamps is None:
+            stamps = (self.synonyms.stamp(), self.concepts.stamp())
         handle = self.live.searcher()
         gen = handle.generation
         table = self.synonyms.table(stamps[0]) if req.synonyms else SynonymTable()

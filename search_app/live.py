@@ -119,7 +119,7 @@ class OpenGeneration:
 
     def warm(self) -> None:
         """Read now what the first search would read: the written forms and the set of keys."""
-        self.in_index(("",))
+        self.in_index(())
 
     def in_index(self, run: tuple[str, ...]) -> bool:
         """Whether every key of ``run`` occurs in the generation's texts."""
