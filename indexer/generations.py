@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -249,6 +250,25 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _take(fh, wait: bool) -> bool:
+    """Take the build lock on ``fh`` (waiting for it with ``wait``); False if another holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
 def build_running(root: Path) -> bool:
     """Whether a build (in any process) holds the index folder's build lock."""
     try:
@@ -277,26 +297,21 @@ def build_running(root: Path) -> bool:
         fh.close()
 
 
+#: How long a build that does not wait keeps trying for the lock: ``build_running`` holds it shared for an instant
+#: (a server asking whether a build runs), which must not pass for a build.
+LOCK_PATIENCE_SECONDS = 1.0
+
+
 @contextmanager
 def build_lock(root: Path, wait: bool = False) -> Iterator[None]:
     """Hold the index folder's build lock; a second build fails clearly (or waits)."""
     fh = open(root / LOCK, "a+")  # noqa: SIM115 - held for the with-block
     try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK
-            try:
-                msvcrt.locking(fh.fileno(), mode, 1)
-            except OSError:
-                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
-        else:
-            import fcntl
-
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished") from None
+        deadline = time.monotonic() + LOCK_PATIENCE_SECONDS
+        while not _take(fh, wait):
+            if time.monotonic() > deadline:
+                raise IndexUnavailable(f"{root}: another build is running; try again when it has finished")
+            time.sleep(0.01)
         HELD_LOCKS.add(fh.fileno())
         yield
     finally:

@@ -217,3 +217,20 @@ def test_a_new_generation_is_warm_before_it_is_served(tables, root):
     engine.live.refresh()
     second = engine.live.current()
     assert second is not first and second._keys is not None
+
+
+def test_a_server_asking_whether_a_build_runs_does_not_stop_a_build(tables, root):
+    """``build_running`` holds the build lock shared for an instant (a server with nothing to serve asks it on every
+    request); a build starting in that instant waits it out instead of failing as if another build ran (a repair
+    that failed so was never tried again)."""
+    import fcntl
+    import threading
+
+    from indexer.generations import LOCK
+
+    root.mkdir()
+    probe = open(root / LOCK, "a+")  # noqa: SIM115 - closed below
+    fcntl.flock(probe.fileno(), fcntl.LOCK_SH)
+    threading.Timer(0.2, probe.close).start()  # closing lets go of the shared lock
+    build_index(read_paths([tables]), root)
+    assert live(root) in generations(root)
