@@ -118,7 +118,8 @@ class Columns:
         """Each facet's counts over ``rows`` of ``facet_codes``: one ``bincount`` of them all, cut per facet."""
         width = int(self.facet_offsets[-1]) + len(self.facet_totals[-1]) if len(self.facet_totals) else 0
         counts = np.bincount(rows.ravel(), minlength=width)
-        return np.split(counts, self.facet_offsets[1:])
+        bounds = [*self.facet_offsets.tolist(), width]
+        return [counts[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def code_of(self, column: str, value: str) -> int | None:
         return self.code_index[column].get(value)

@@ -19,6 +19,7 @@ year = 2021                 # fiscal year of a table whose headers name none
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -69,7 +70,13 @@ class DataConfig:
         return self.by_slug(slug_from_filename(path))
 
     def by_slug(self, slug: str) -> DatasetConfig:
-        return self.datasets.get(slug) or DatasetConfig(slug=slug)
+        return self.datasets.get(slug) or _unconfigured(slug)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unconfigured(slug: str) -> DatasetConfig:
+    """A dataset plansearch.toml says nothing about (made once: a search asks for each result's)."""
+    return DatasetConfig(slug=slug)
 
 
 def slug_from_filename(path: Path) -> str:

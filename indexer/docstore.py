@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .models import StoredRecord
 from .readat import ReadAt
 
 DOCS_FILE = "docs.bin"
@@ -96,7 +97,7 @@ def join_parts(folder: Path, parts: list[tuple[Path, np.ndarray, bytes, int]]) -
 
 
 class DocStore:
-    """Reads records back; recently read ones are kept (thread-safe)."""
+    """Reads records back as ``StoredRecord``; recently read ones are kept (thread-safe)."""
 
     def __init__(self, folder: Path, cached: int = 4096) -> None:
         self._offsets = np.load(folder / INDEX_FILE)
@@ -105,12 +106,12 @@ class DocStore:
         dicts = (folder / DICTS_FILE).read_bytes()
         self._dictionaries = [dicts[a:b] for a, b in zip(parts[1][:-1].tolist(), parts[1][1:].tolist(), strict=True)]
         self._data = ReadAt(folder / DOCS_FILE)
-        self._cache: OrderedDict[int, tuple] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[StoredRecord, dict[str, bytes]]] = OrderedDict()
         self._cached = cached
         self._lock = threading.Lock()
 
-    def get(self, docnum: int) -> tuple[tuple, dict[str, bytes]]:
-        """(row, offsets) of a record."""
+    def get(self, docnum: int) -> tuple[StoredRecord, dict[str, bytes]]:
+        """(record, offsets) of a record. A record is kept as read (frozen: shared by the threads)."""
         with self._lock:
             item = self._cache.get(docnum)
             if item is not None:
@@ -119,7 +120,8 @@ class DocStore:
         part = int(np.searchsorted(self._firsts, docnum, side="right")) - 1
         start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
         unpacker = zlib.decompressobj(15, self._dictionaries[part])
-        item = marshal.loads(unpacker.decompress(self._data.read(start, end - start)))
+        row, offsets = marshal.loads(unpacker.decompress(self._data.read(start, end - start)))
+        item = (StoredRecord.from_row(row), offsets)
         with self._lock:
             self._cache[docnum] = item
             while len(self._cache) > self._cached:

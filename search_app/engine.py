@@ -199,7 +199,7 @@ class Engine:
         for n, i in enumerate(order):
             if n % 256 == 0:
                 budget.check()
-            out.append(Hit.of(StoredRecord.from_row(docs.get(int(found.docs[i]))[0]), round(float(found.score[i]), 4)))
+            out.append(Hit.of(docs.get(int(found.docs[i]))[0], round(float(found.score[i]), 4)))
         return tuple(out)
 
     def export_years(self, req: SearchRequest, hits: tuple[Hit, ...]) -> list[tuple[int, ...]]:
@@ -250,8 +250,7 @@ class Engine:
 
     def _hit(self, run: _Run, i: int, where: dict[str, list[tuple[int, int]]]) -> Hit:
         """The ``i``-th match with its snippets: ``where`` its words occur (field → runs of keys)."""
-        row, offsets = run.handle.generation.docs.get(int(run.found.docs[i]))
-        record = StoredRecord.from_row(row)
+        record, offsets = run.handle.generation.docs.get(int(run.found.docs[i]))
         length = self.snippet_chars
         highlights: dict[str, Snippet] = {}
         for f in TEXT_FIELDS:
@@ -275,7 +274,9 @@ class Engine:
         counts = measure_facet_counts(cols, run.found.docs) if by_measure else cols.facet_counts(run.found.docs)
         for (name, api), per_value in zip(FACET_FIELDS.items(), counts, strict=True):
             values = cols.values[name]
-            pairs = [(values[i], int(per_value[i])) for i in np.flatnonzero(per_value) if values[i]]
+            present = np.flatnonzero(per_value)
+            pairs = [(values[i], n) for i, n in zip(present.tolist(), per_value[present].tolist(), strict=True)
+                     if values[i]]
             pairs.sort(key=(lambda kv: kv[0]) if api == "year" else (lambda kv: (-kv[1], kv[0])))
             out[api] = dict(pairs)
         out["field"] = {f: n for f, n in field_counts(run.found, TEXT_FIELDS).items() if n}
@@ -304,7 +305,7 @@ class Engine:
     def _measure(self, measure_id: str, similar: int, budget: Budget) -> MeasureAnswer | None:
         handle = self.live.searcher()
         gen = handle.generation
-        records = sorted((StoredRecord.from_row(gen.docs.get(int(d))[0]) for d in gen.measure_docs(measure_id)),
+        records = sorted((gen.docs.get(int(d))[0] for d in gen.measure_docs(measure_id)),
                          key=lambda r: r.year)
         if not records:
             return None
@@ -324,7 +325,7 @@ class Engine:
         own = cols.code_of("measure_id", records[0].measure_id)
         out = []
         for docnum, score in best_per_measure(cols.codes["measure_id"], found, own, limit):
-            r = StoredRecord.from_row(gen.docs.get(docnum)[0])
+            r = gen.docs.get(docnum)[0]
             out.append(SimilarMeasure(r.measure_id, r.dataset, r.municipality, r.title, round(score, 4)))
         return words, tuple(out)
 

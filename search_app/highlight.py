@@ -19,7 +19,8 @@ from indexer.analysis import analyse
 from indexer.models import ExtraCell
 from indexer.normalize import normalize
 
-_SENTENCE_END = re.compile(r"[。！？!?\n]")
+_SENTENCE_ENDS = "。！？!?\n"
+_SENTENCE_END = re.compile(f"[{_SENTENCE_ENDS}]")
 ELLIPSIS = "…"
 
 
@@ -95,8 +96,12 @@ def match_spans(text: str, patterns: Sequence[Pattern], tokens: Tokens | None = 
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans sorted, overlapping and touching ones joined (``spans`` is sorted in place)."""
+    if len(spans) < 2:
+        return spans
+    spans.sort()
     out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
+    for s, e in spans:
         if out and s <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], e))
         else:
@@ -117,24 +122,29 @@ def _densest(spans: Sequence[tuple[int, int]], length: int) -> int:
     return best
 
 
+def _after_last_end(text: str, start: int, end: int) -> int:
+    """Where the text goes on after the last sentence end in ``text[start:end]``; ``start`` if there is none."""
+    return max(start - 1, *(text.rfind(c, start, end) for c in _SENTENCE_ENDS)) + 1
+
+
 def window(text: str, spans: Sequence[tuple[int, int]], length: int) -> tuple[int, int]:
     """A span of about ``length`` characters around the densest matches, on sentence edges where possible."""
     if len(text) <= length:
         return 0, len(text)
     first = _densest(spans, length)
-    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, first)]
-    start = starts[-1]
+    start = _after_last_end(text, 0, first)  # the start of the sentence the matches begin in
     if first - start > length // 2:  # the sentence begins too far back: cut inside it
         start = max(0, first - length // 3)
     end = min(len(text), start + length)
     if end - start < length:  # the text ends first: reach back, to a sentence start if one is near
         start = max(0, end - length)
+        starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, first)]
         later = [s for s in starts if start <= s <= start + length // 3]
         start = later[0] if later else start
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, first, end)]
+    last_end = _after_last_end(text, first, end)
     last = spans[-1][1] if spans else 0
-    if ends and ends[-1] >= min(last, end) and ends[-1] - start >= length // 2:
-        end = ends[-1]
+    if last_end > first and last_end >= min(last, end) and last_end - start >= length // 2:
+        end = last_end
     return start, end
 
 
@@ -170,8 +180,9 @@ def extra_cut(meta: str, cells: Sequence[ExtraCell], spans: Sequence[tuple[int, 
 def key_spans(offsets: bytes, runs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """The character spans, merged and sorted, of runs of a field's keys: ``runs`` are (first key, last key)
     indexes, ``offsets`` the field's keys' (start, end) as stored (uint32 bytes)."""
-    at = array("I", offsets)
-    return _merge([(at[2 * a], at[2 * b + 1]) for a, b in runs if 2 * b + 1 < len(at)])
+    at = memoryview(offsets).cast("I")
+    n = len(at)
+    return _merge([(at[2 * a], at[2 * b + 1]) for a, b in runs if 2 * b + 1 < n])
 
 
 def cut(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> Snippet:
@@ -184,5 +195,11 @@ def cut(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> Snipp
     if end == len(text):
         while end > start and text[end - 1].isspace():
             end -= 1
-    inside = tuple((max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start)
-    return Snippet(text[start:end], tuple((s, e) for s, e in inside if e > s), start > 0, end < len(text))
+    inside = []
+    for s, e in spans:
+        if s >= end:  # sorted: the rest are after the window too
+            break
+        s, e = max(s, start) - start, min(e, end) - start
+        if e > s:
+            inside.append((s, e))
+    return Snippet(text[start:end], tuple(inside), start > 0, end < len(text))

@@ -191,21 +191,53 @@ class Matcher:
     def occurrences(self, docs: Sequence[int], runs: Sequence[tuple[str, ...]]
                     ) -> list[dict[str, list[tuple[int, int]]]]:
         """Where ``runs`` occur in each of ``docs``, in the fields searched: per record, field → (first key, last
-        key) indexes of each occurrence."""
+        key) indexes of each occurrence, in the order of ``runs``.
+
+        For the few records shown, with a query that may have many runs (a concept's every spelling): each key's
+        occurrences in those records are taken from its list once (two binary searches), the runs are checked
+        among them as sets, and the fields of all the occurrences found are worked out in one pass."""
         out: list[dict[str, list[tuple[int, int]]]] = [{} for _ in docs]
-        row_of = {doc: row for row, doc in enumerate(docs)}
-        wanted = np.asarray(sorted(row_of), dtype=np.int64)
+        if not len(docs):
+            return out
+        wanted = np.asarray(sorted(set(docs)), dtype=np.int64)
+        bounds = np.stack((wanted << POSITION_BITS, (wanted + 1) << POSITION_BITS), axis=1).ravel()  # lo, hi, lo …
+        near: dict[str, set[int] | None] = {}
+
+        def shown(key: str) -> set[int] | None:
+            """The key's occurrences in the records shown (None: the key is not in the index)."""
+            if key not in near:
+                if self.scored(key) is None:
+                    near[key] = None
+                else:
+                    base = self.codes(key)
+                    at = base.searchsorted(bounds).tolist()
+                    near[key] = {c for a, b in zip(at[::2], at[1::2], strict=True) if b > a for c in base[a:b].tolist()}
+            return near[key]
+
+        starts: list[int] = []
+        lengths: list[int] = []
         for keys in runs:
-            if not keys or any(self.scored(k) is None for k in keys):
+            sets = [shown(k) for k in keys]
+            if not keys or not all(sets):  # a key not in the index, or in none of the records shown
                 continue
-            starts = run_starts([self.codes(k) for k in keys], wanted)
-            found, positions = starts >> POSITION_BITS, starts & (MAX_POSITIONS - 1)
-            fields = (positions[:, None] >= self.columns.field_starts[found]).sum(axis=1) - 1
-            local = positions - self.columns.field_starts[found, fields]
-            for doc, f, at in zip(found.tolist(), fields.tolist(), local.tolist(), strict=True):
-                name = SEARCH_FIELDS[f]
-                if self.field_bits & FIELD_BITS[name]:
-                    out[row_of[doc]].setdefault(name, []).append((at, at + len(keys) - 1))
+            together = sets[0]  # where the run starts: key i stands i positions on, smallest sets first
+            for step in sorted(range(1, len(keys)), key=lambda i: len(sets[i])):
+                together = together & {c - step for c in sets[step]}
+            found = sorted(together)
+            starts += found
+            lengths += [len(keys)] * len(found)
+        if not starts:
+            return out
+        at = np.asarray(starts, dtype=np.int64)
+        record, positions = at >> POSITION_BITS, at & (MAX_POSITIONS - 1)
+        fields = (positions[:, None] >= self.columns.field_starts[record]).sum(axis=1) - 1
+        local = positions - self.columns.field_starts[record, fields]
+        searched = np.asarray([bool(self.field_bits & FIELD_BITS[f]) for f in SEARCH_FIELDS])[fields]
+        row_of = {doc: row for row, doc in enumerate(docs)}
+        for doc, f, first, n, ok in zip(record.tolist(), fields.tolist(), local.tolist(), lengths,
+                                         searched.tolist(), strict=True):
+            if ok:
+                out[row_of[doc]].setdefault(SEARCH_FIELDS[f], []).append((first, first + n - 1))
         return out
 
 

@@ -56,7 +56,9 @@ class Hit(StoredRecord):
 
     @classmethod
     def of(cls, record: StoredRecord, score: float, highlights: Mapping[str, Snippet] | None = None) -> Hit:
-        return cls(**vars(record), score=score, highlights=highlights or {})
+        hit = object.__new__(cls)  # the record's fields as they are (see ``StoredRecord.from_row``)
+        hit.__dict__.update(vars(record), score=score, highlights=highlights or {})
+        return hit
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,17 @@ _SPECIAL = re.compile(r"[&<>\"']")
 def snippet_html(found: Snippet) -> str:
     """The escaped text with ``<mark>`` around each match, ``…`` where the field goes on, ``column: `` first
     for an extra cell."""
-    escape = html.escape if _SPECIAL.search(found.text) else str  # most texts have nothing to escape
+    text = found.text
+    special = _SPECIAL.search(text) is not None  # most texts have nothing to escape
     out = [ELLIPSIS] if found.cut_before else []
-    out += [f"<mark>{escape(piece)}</mark>" if marked else escape(piece) for piece, marked in found.pieces()]
+    pos = 0
+    for s, e in found.spans:
+        if s > pos:
+            out.append(html.escape(text[pos:s]) if special else text[pos:s])
+        out += ("<mark>", html.escape(text[s:e]) if special else text[s:e], "</mark>")
+        pos = e
+    if pos < len(text):
+        out.append(html.escape(text[pos:]) if special else text[pos:])
     if found.cut_after:
         out.append(ELLIPSIS)
     text = "".join(out)

@@ -18,6 +18,7 @@ from ..contract.bodies import Presenter
 from ..contract.links import Links
 from ..service import ensure_index, make_engine
 from ..settings import load_settings
+from .jsonbody import OrjsonProvider
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,10 @@ def templates_dir() -> Path:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """App factory: defaults, then ``PLANSEARCH_*`` environment, then ``config``."""
     app = Flask(__name__, template_folder=str(templates_dir()), static_folder="static")
+    app.json = OrjsonProvider(app)
     settings = load_settings(config)
     app.config.update(settings)  # load_settings keeps every key of ``config`` too
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
 
     from . import api, errors, pages, security
     from .params import check_repeats, check_utf8

@@ -38,7 +38,7 @@ def _number(raw: str) -> int:
 
 
 def _int(args: MultiDict, name: str, default: int, low: int, high: int, what: str) -> int:
-    raw = args.get(name)
+    raw = _first(args, name)
     if raw is None:
         return default
     try:
@@ -79,7 +79,7 @@ def check_repeats(args: MultiDict) -> None:
 
 
 def search_request(args: MultiDict, default_per_page: int = 20, default_group: str = "record") -> SearchRequest:
-    q = (args.get("q") or "").strip()
+    q = (_first(args, "q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         raise _bad("q", f"q must be at most {MAX_QUERY_CHARS} characters")
     if q:
@@ -100,13 +100,13 @@ def search_request(args: MultiDict, default_per_page: int = 20, default_group: s
     for f in fields:
         if f not in TEXT_FIELDS:
             raise _bad("field", f"field must be one of {', '.join(TEXT_FIELDS)}")
-    sort = args.get("sort", "relevance" if q else "plan_page")  # browsing: in the plan's order
+    sort = _first(args, "sort", "relevance" if q else "plan_page")  # browsing: in the plan's order
     if sort not in SORTS:
         raise _bad("sort", f"sort must be one of {', '.join(SORTS)}")
     filters = {name: tuple(v for v in _many(args, name) if v) for name in FILTERS if args.getlist(name)}
     synonyms = _switch(args, "synonyms", True)
     concepts = _switch(args, "concepts", True)
-    group = args.get("group", default_group)
+    group = _first(args, "group", default_group)
     if group not in GROUPS:
         raise _bad("group", f"group must be one of {', '.join(GROUPS)}")
     return SearchRequest(
@@ -130,12 +130,19 @@ def export_score(args: MultiDict) -> bool:
 
 
 def _switch(args: MultiDict, name: str, default: bool) -> bool:
-    raw = args.get(name)
+    raw = _first(args, name)
     if raw is None:
         return default
     if raw.lower() not in ("on", "off"):
         raise _bad(name, f"{name} must be on or off")
     return raw.lower() == "on"
+
+
+def _first(args: MultiDict, name: str, default: str | None = None) -> str | None:
+    """The parameter's first value, else ``default`` (``args.get`` builds an exception for every parameter a
+    request leaves out, most of them for a search)."""
+    values = args.getlist(name)
+    return values[0] if values else default
 
 
 def _many(args: MultiDict, name: str) -> list[str]:
