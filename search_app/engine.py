@@ -290,10 +290,11 @@ class Engine:
         width = len(cols.values["year"])
         counts = np.bincount(towns.astype(np.int64) * width + years, minlength=len(cols.values["municipality"]) * width)
         cells = np.flatnonzero(counts)
+        town_names, year_labels = cols.values["municipality"], cols.values["year"]
         out: dict[str, dict[str, int]] = {}
-        for cell, n in zip(cells.tolist(), counts[cells].tolist(), strict=True):
-            town, year = divmod(cell, width)
-            out.setdefault(cols.values["municipality"][town], {})[cols.values["year"][year]] = n
+        for town, year, n in zip((cells // width).tolist(), (cells % width).tolist(), counts[cells].tolist(),
+                                 strict=True):
+            out.setdefault(town_names[town], {})[year_labels[year]] = n
         return {town: dict(sorted(by_year.items())) for town, by_year in sorted(out.items())}
 
     # -- measures and stats ------------------------------------------------

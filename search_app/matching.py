@@ -13,6 +13,7 @@ NOT removes. ``allowed_records`` turns the request's filters into a mask of reco
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -183,61 +184,58 @@ class Matcher:
         score = sum(s.score[np.searchsorted(s.postings.docs, hit)] for s in lists)
         return Found(hit, score.astype(np.float32), np.bitwise_or.reduceat(bits, firsts))
 
-    def codes(self, key: str) -> np.ndarray:
-        """A key's occurrences as record << POSITION_BITS | position, ascending (kept for the generation)."""
-        return self.cache.get_or_load(("codes", self.generation, key), lambda: self.scored(key).postings.codes(),
-                                      lambda a: a.nbytes)
+    def codes(self, key: str) -> np.ndarray | None:
+        """A key's occurrences as record << POSITION_BITS | position, ascending (kept for the generation); None if
+        the key is not in the index."""
+
+        def load() -> np.ndarray | None:
+            scored = self.scored(key)
+            return None if scored is None else scored.postings.codes()
+
+        return self.cache.get_or_load(("codes", self.generation, key), load, lambda a: 0 if a is None else a.nbytes)
 
     def occurrences(self, docs: Sequence[int], runs: Sequence[tuple[str, ...]]
                     ) -> list[dict[str, list[tuple[int, int]]]]:
         """Where ``runs`` occur in each of ``docs``, in the fields searched: per record, field → (first key, last
-        key) indexes of each occurrence, in the order of ``runs``.
+        key) indexes of each occurrence.
 
-        For the few records shown, with a query that may have many runs (a concept's every spelling): each key's
-        occurrences in those records are taken from its list once (two binary searches), the runs are checked
-        among them as sets, and the fields of all the occurrences found are worked out in one pass."""
+        For the few records shown, with a query that may have many runs (a concept's every spelling): a run's
+        records (kept from the search) say which of those records have it at all; only there are its keys'
+        occurrences taken from their lists (binary searches) and checked, as sets, for the run."""
         out: list[dict[str, list[tuple[int, int]]]] = [{} for _ in docs]
         if not len(docs):
             return out
         wanted = np.asarray(sorted(set(docs)), dtype=np.int64)
-        bounds = np.stack((wanted << POSITION_BITS, (wanted + 1) << POSITION_BITS), axis=1).ravel()  # lo, hi, lo …
-        near: dict[str, set[int] | None] = {}
-
-        def shown(key: str) -> set[int] | None:
-            """The key's occurrences in the records shown (None: the key is not in the index)."""
-            if key not in near:
-                if self.scored(key) is None:
-                    near[key] = None
-                else:
-                    base = self.codes(key)
-                    at = base.searchsorted(bounds).tolist()
-                    near[key] = {c for a, b in zip(at[::2], at[1::2], strict=True) if b > a for c in base[a:b].tolist()}
-            return near[key]
-
-        starts: list[int] = []
-        lengths: list[int] = []
+        row_of = {doc: row for row, doc in enumerate(docs)}
+        starts_of: dict[int, list[int]] = {}
+        searched = [bool(self.field_bits & FIELD_BITS[f]) for f in SEARCH_FIELDS]
         for keys in runs:
-            sets = [shown(k) for k in keys]
-            if not keys or not all(sets):  # a key not in the index, or in none of the records shown
+            if not keys:
                 continue
+            has = self.run(keys).docs  # the records with the run, in the fields searched
+            spot = np.minimum(has.searchsorted(wanted), len(has) - 1)
+            inside = wanted[has[spot] == wanted] if len(has) else has
+            if not len(inside):  # in none of the records shown (a concept's other spellings, mostly)
+                continue
+            bounds = np.stack((inside << POSITION_BITS, (inside + 1) << POSITION_BITS), axis=1).ravel()
+            sets = []
+            for key in keys:  # each key's occurrences in those records
+                base = self.codes(key)
+                at = base.searchsorted(bounds).tolist()
+                sets.append({c for a, b in zip(at[::2], at[1::2], strict=True) if b > a for c in base[a:b].tolist()})
             together = sets[0]  # where the run starts: key i stands i positions on, smallest sets first
             for step in sorted(range(1, len(keys)), key=lambda i: len(sets[i])):
                 together = together & {c - step for c in sets[step]}
-            found = sorted(together)
-            starts += found
-            lengths += [len(keys)] * len(found)
-        if not starts:
-            return out
-        at = np.asarray(starts, dtype=np.int64)
-        record, positions = at >> POSITION_BITS, at & (MAX_POSITIONS - 1)
-        fields = (positions[:, None] >= self.columns.field_starts[record]).sum(axis=1) - 1
-        local = positions - self.columns.field_starts[record, fields]
-        searched = np.asarray([bool(self.field_bits & FIELD_BITS[f]) for f in SEARCH_FIELDS])[fields]
-        row_of = {doc: row for row, doc in enumerate(docs)}
-        for doc, f, first, n, ok in zip(record.tolist(), fields.tolist(), local.tolist(), lengths,
-                                         searched.tolist(), strict=True):
-            if ok:
-                out[row_of[doc]].setdefault(SEARCH_FIELDS[f], []).append((first, first + n - 1))
+            last = len(keys) - 1
+            for code in sorted(together):
+                doc, position = code >> POSITION_BITS, code & (MAX_POSITIONS - 1)
+                if doc not in starts_of:
+                    starts_of[doc] = self.columns.field_starts[doc].tolist()
+                field_starts = starts_of[doc]
+                f = bisect_right(field_starts, position) - 1
+                if searched[f]:
+                    first = position - field_starts[f]
+                    out[row_of[doc]].setdefault(SEARCH_FIELDS[f], []).append((first, first + last))
         return out
 
 

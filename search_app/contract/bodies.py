@@ -64,7 +64,8 @@ class Presenter:
 
     # -- bodies ------------------------------------------------------------------------------------------------
     def hit_body(self, shown: ShownHit) -> dict:
-        body = {name: getattr(shown.hit, name) for name in HIT_FIELDS}
+        fields = vars(shown.hit)
+        body = {name: fields[name] for name in HIT_FIELDS}
         body.update(plan_url=shown.plan_url, score=shown.hit.score, highlights=shown.highlights, url=shown.url)
         return body
 
