@@ -168,8 +168,10 @@ class Engine:
         else:
             shown = run.order[start:start + req.per_page]
             total = len(run.found)
-        where = run.matcher.occurrences(run.found.docs[shown].tolist(), run.query.runs)
-        hits = tuple(self._hit(run, int(i), w) for i, w in zip(shown, where, strict=True))
+        docs = run.found.docs[shown].tolist()
+        where = run.matcher.occurrences(docs, run.query.runs)
+        hits = tuple(self._hit(run, doc, score, w)
+                     for doc, score, w in zip(docs, run.found.score[shown].tolist(), where, strict=True))
         facets = self._facets(run, grouped)
         took = round((time.perf_counter() - started) * 1000, 2)
         q = run.query
@@ -248,9 +250,10 @@ class Engine:
         return Matcher(gen.columns, lambda key: gen.postings.read(handle.reader, key), gen.terms,
                        gen.info.generation, fields, allowed, budget.check if budget is not None else None)
 
-    def _hit(self, run: _Run, i: int, where: dict[str, list[tuple[int, int]]]) -> Hit:
-        """The ``i``-th match with its snippets: ``where`` its words occur (field → runs of keys)."""
-        record, offsets = run.handle.generation.docs.get(int(run.found.docs[i]))
+    def _hit(self, run: _Run, doc: int, score: float, where: dict[str, list[tuple[int, int]]]) -> Hit:
+        """Record ``doc``, matched with ``score``, with its snippets: ``where`` its words occur (field → runs of
+        keys)."""
+        record, offsets = run.handle.generation.docs.get(doc)
         length = self.snippet_chars
         highlights: dict[str, Snippet] = {}
         for f in TEXT_FIELDS:
@@ -266,7 +269,7 @@ class Engine:
                               length)
             if found:  # else the match is in the policy, item or section
                 highlights["extra"] = found
-        return Hit.of(record, round(float(run.found.score[i]), 4), highlights)
+        return Hit.of(record, round(score, 4), highlights)
 
     def _facets(self, run: _Run, by_measure: bool = False) -> dict[str, dict[str, int]]:
         cols = run.handle.generation.columns

@@ -199,44 +199,58 @@ class Matcher:
         """Where ``runs`` occur in each of ``docs``, in the fields searched: per record, field → (first key, last
         key) indexes of each occurrence.
 
-        For the few records shown, with a query that may have many runs (a concept's every spelling): a run's
-        records (kept from the search) say which of those records have it at all; only there are its keys'
-        occurrences taken from their lists (binary searches) and checked, as sets, for the run."""
+        For the few records shown, with a query that may have many runs (a concept's every spelling): a key's
+        positions in those records are cut from its list with binary searches; for a run of several keys, the
+        run's records (kept from the search) first say which of those records have it at all, and only there are
+        its keys' positions taken and checked, as sets, for the run."""
         out: list[dict[str, list[tuple[int, int]]]] = [{} for _ in docs]
         if not len(docs):
             return out
         wanted = np.asarray(sorted(set(docs)), dtype=np.int64)
-        row_of = {doc: row for row, doc in enumerate(docs)}
-        starts_of: dict[int, list[int]] = {}
+        every = _bounds(wanted)
+        out_of = {doc: out[row] for row, doc in enumerate(docs)}
+        starts_of = dict(zip(wanted.tolist(), self.columns.field_starts[wanted].tolist(), strict=True))
         searched = [bool(self.field_bits & FIELD_BITS[f]) for f in SEARCH_FIELDS]
         for keys in runs:
             if not keys:
                 continue
-            has = self.run(keys).docs  # the records with the run, in the fields searched
-            spot = np.minimum(has.searchsorted(wanted), len(has) - 1)
-            inside = wanted[has[spot] == wanted] if len(has) else has
-            if not len(inside):  # in none of the records shown (a concept's other spellings, mostly)
-                continue
-            bounds = np.stack((inside << POSITION_BITS, (inside + 1) << POSITION_BITS), axis=1).ravel()
-            sets = []
-            for key in keys:  # each key's occurrences in those records
-                base = self.codes(key)
-                at = base.searchsorted(bounds).tolist()
-                sets.append({c for a, b in zip(at[::2], at[1::2], strict=True) if b > a for c in base[a:b].tolist()})
-            together = sets[0]  # where the run starts: key i stands i positions on, smallest sets first
-            for step in sorted(range(1, len(keys)), key=lambda i: len(sets[i])):
-                together = together & {c - step for c in sets[step]}
+            if len(keys) == 1:  # the key's positions in the records shown, ascending
+                base = self.codes(keys[0])
+                at = base.searchsorted(every).tolist() if base is not None else [0]
+                if at[0] == at[-1]:  # in none of them
+                    continue
+                together = [c for a, b in zip(at[::2], at[1::2], strict=True) if b > a for c in base[a:b].tolist()]
+            else:
+                has = self.run(keys).docs  # the records with the run, in the fields searched
+                spot = np.minimum(has.searchsorted(wanted), len(has) - 1)
+                inside = wanted[has[spot] == wanted] if len(has) else has
+                if not len(inside):  # in none of the records shown (a concept's other spellings, mostly)
+                    continue
+                bounds = _bounds(inside)
+                sets = []
+                for key in keys:  # each key's positions in those records
+                    base = self.codes(key)
+                    at = base.searchsorted(bounds).tolist()
+                    sets.append({c for a, b in zip(at[::2], at[1::2], strict=True) if b > a
+                                 for c in base[a:b].tolist()})
+                found = sets[0]  # where the run starts: key i stands i positions on, smallest sets first
+                for step in sorted(range(1, len(keys)), key=lambda i: len(sets[i])):
+                    found = found & {c - step for c in sets[step]}
+                together = sorted(found)
             last = len(keys) - 1
-            for code in sorted(together):
+            for code in together:
                 doc, position = code >> POSITION_BITS, code & (MAX_POSITIONS - 1)
-                if doc not in starts_of:
-                    starts_of[doc] = self.columns.field_starts[doc].tolist()
                 field_starts = starts_of[doc]
                 f = bisect_right(field_starts, position) - 1
                 if searched[f]:
                     first = position - field_starts[f]
-                    out[row_of[doc]].setdefault(SEARCH_FIELDS[f], []).append((first, first + last))
+                    out_of[doc].setdefault(SEARCH_FIELDS[f], []).append((first, first + last))
         return out
+
+
+def _bounds(docs: np.ndarray) -> np.ndarray:
+    """Where each record's positions begin and end, as codes: first's start, first's end, second's start …"""
+    return np.stack((docs << POSITION_BITS, (docs + 1) << POSITION_BITS), axis=1).ravel()
 
 
 def run_starts(codes: Sequence[np.ndarray], docs: np.ndarray) -> np.ndarray:

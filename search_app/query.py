@@ -8,6 +8,7 @@ nothing to look for is an error.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -76,8 +77,10 @@ def normalize_query(q: str) -> str:
     return re.sub(r"\s+", " ", q).strip()
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(q: str) -> Node:
-    """Parse a query string into a tree of ``Word``, ``Not``, ``And`` and ``Or``."""
+    """Parse a query string into a tree of ``Word``, ``Not``, ``And`` and ``Or`` (immutable; the trees of recent
+    queries are kept: a request parses its query to check it, then to search)."""
     text = normalize_query(q)
     if not text:
         raise QueryError("the query is empty", "検索語が空です。")

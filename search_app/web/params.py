@@ -55,6 +55,11 @@ def check_utf8(query_string: bytes) -> None:
 
     werkzeug keeps such a value as the literal text ``%FF``, which would then be searched for.
     """
+    try:  # the whole at once: a character's bytes never span "&" or "=", so it is UTF-8 if every part is
+        unquote_to_bytes(query_string.replace(b"+", b" ")).decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
     for pair in query_string.split(b"&"):
         name, _, value = pair.partition(b"=")
         for part in (name, value):
