@@ -80,6 +80,8 @@ class Columns:
     facet_codes: np.ndarray
     facet_offsets: np.ndarray
     facet_totals: tuple[np.ndarray, ...]
+    #: Each record's municipality and fiscal year as one code: municipality code × number of years + year code.
+    cells: np.ndarray
 
     @classmethod
     def load(cls, folder: Path) -> Columns:
@@ -97,12 +99,13 @@ class Columns:
         facet_codes = (np.stack([codes[k] + offsets[i] for i, k in enumerate(FACET_FIELDS)], axis=1).astype(narrow)
                        if len(lengths) else np.zeros((0, len(FACET_FIELDS)), dtype=narrow))
         totals = tuple(np.bincount(codes[k], minlength=len(values[k])) for k in FACET_FIELDS)
-        for a in (*codes.values(), year, lengths, field_starts, facet_codes, offsets, *totals):
+        cells = codes["municipality"].astype(np.int64) * len(values["year"]) + codes["year"]
+        for a in (*codes.values(), year, lengths, field_starts, facet_codes, offsets, *totals, cells):
             a.setflags(write=False)
         return cls(count=len(arrays["plan_page"]), codes=codes, values=values, plan_page=arrays["plan_page"],
                    year=year, lengths=lengths, field_starts=field_starts,
                    code_index={k: {v: i for i, v in enumerate(vs)} for k, vs in values.items()},
-                   facet_codes=facet_codes, facet_offsets=offsets, facet_totals=totals)
+                   facet_codes=facet_codes, facet_offsets=offsets, facet_totals=totals, cells=cells)
 
     def facet_counts(self, docs: np.ndarray) -> list[np.ndarray]:
         """Per facet (``FACET_FIELDS`` order), the records of ``docs`` (ascending, distinct) for each value; when

@@ -288,12 +288,10 @@ class Engine:
     def _municipality_years(self, run: _Run) -> dict[str, dict[str, int]]:
         """Matching records by municipality and fiscal year."""
         cols = run.handle.generation.columns
-        matched = run.found.docs
-        towns, years = cols.codes["municipality"][matched], cols.codes["year"][matched]
-        width = len(cols.values["year"])
-        counts = np.bincount(towns.astype(np.int64) * width + years, minlength=len(cols.values["municipality"]) * width)
-        cells = np.flatnonzero(counts)
         town_names, year_labels = cols.values["municipality"], cols.values["year"]
+        width = len(year_labels)
+        counts = np.bincount(cols.cells[run.found.docs], minlength=len(town_names) * width)
+        cells = np.flatnonzero(counts)
         out: dict[str, dict[str, int]] = {}
         for town, year, n in zip((cells // width).tolist(), (cells % width).tolist(), counts[cells].tolist(),
                                  strict=True):
