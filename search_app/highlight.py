@@ -188,6 +188,9 @@ def key_spans(offsets: bytes, runs: Sequence[tuple[int, int]]) -> list[tuple[int
 def cut(text: str, spans: Sequence[tuple[int, int]], length: int = 120) -> Snippet:
     """The window of about ``length`` characters of ``text`` around ``spans`` (sorted, merged), surrounding white
     space trimmed; the spans inside it, clipped, relative to it."""
+    if (len(text) <= length and not (text[:1].isspace() or text[-1:].isspace())
+            and (not spans or spans[-1][1] <= len(text))):  # most cells: the whole text, every span inside it
+        return Snippet(text, tuple((s, e) for s, e in spans if e > s), False, False)
     start, end = window(text, spans, length)
     if start == 0:  # the text as shown starts at its first visible character (as the window does after a cut)
         while start < end and text[start].isspace():
