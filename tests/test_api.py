@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -68,6 +69,23 @@ def test_search_json_is_utf8_not_escaped(client):
     assert "コロナ".encode() in response.data
     assert "健康づくりフォローアップ指導事業".encode() in response.data
     assert b"\\u30b3" not in response.data.lower()
+
+
+def test_search_json_is_the_json_pythons_encoder_writes(client):
+    """orjson writes the answers: the same JSON as Python's json with the app's settings (UTF-8, keys in the
+    order built, no spaces), a newline after it."""
+    response = client.get("/api/search?q=コロナ&year=2021")
+    body = response.get_json()
+    assert response.data == (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ({"年度": {2021: 3}}, b'{"\xe5\xb9\xb4\xe5\xba\xa6":{"2021":3}}\n'),  # a key that is no string: as json writes it
+    ({"x": "\ud800", "y": 2**70}, b'{"x":"\\ud800","y":1180591620717411303424}\n'),  # orjson refuses both
+])
+def test_json_answers_that_orjson_does_not_write_as_is(app, value, expected):
+    with app.app_context():
+        assert app.json.response(value).get_data() == expected
 
 
 def test_interpreted_query_shows_synonym_expansions(client):

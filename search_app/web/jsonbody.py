@@ -2,7 +2,8 @@
 tenth of the time Python's ``json`` takes, with the same JSON (UTF-8, keys in order, no spaces).
 
 Only ``response`` (``jsonify``) changes; ``dumps`` (the templates' ``tojson``) stays Python's. A body orjson refuses
-(a string with a lone surrogate, an integer beyond 64 bits) is encoded by Python's ``json`` as before.
+(a string with a lone surrogate, an integer beyond 64 bits) is encoded by Python's ``json``, every character that is
+not ASCII escaped (a lone surrogate cannot be written as UTF-8).
 """
 
 from __future__ import annotations
@@ -29,6 +30,6 @@ class OrjsonProvider(DefaultJSONProvider):
         obj = self._prepare_response_obj(args, kwargs)
         try:
             body = orjson.dumps(obj, default=self.default, option=_OPTIONS)
-        except orjson.JSONEncodeError:
-            return super().response(*args, **kwargs)
+        except orjson.JSONEncodeError:  # Python's json, non-ASCII escaped: a lone surrogate is no UTF-8
+            body = (self.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
         return self._app.response_class(body, mimetype=self.mimetype)
