@@ -112,14 +112,16 @@ class FreshServer:
 
 
 @contextmanager
-def fresh_server(data: Path, name: str) -> Iterator[FreshServer]:
-    """A ``FreshServer`` answering, under ``bench/cache/plansearch-<name>-…`` (removed afterwards)."""
+def fresh_server(data: Path, name: str, workers: int = 1) -> Iterator[FreshServer]:
+    """A ``FreshServer`` of ``workers`` processes answering, under ``bench/cache/plansearch-<name>-…`` (removed
+    afterwards)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)  # not in a fresh clone
     work = Path(tempfile.mkdtemp(prefix=f"plansearch-{name}-", dir=CACHE_DIR))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANSEARCH_RESULT_CACHE": "0", "PLANSEARCH_WATCH_SECONDS": "0",
+           "PLANSEARCH_WORKERS": str(workers)}
     cli = [sys.executable, "-m", "search_app.cli"]
     script = work / "mix.lua"
     script.write_text(LUA % ", ".join(json.dumps(p) for p in _paths()), encoding="utf-8")

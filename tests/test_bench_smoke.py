@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bench import corpus, peers, reader, run
+from bench import corpus, http_load, http_repeat, peers, reader, run
 
 
 @pytest.fixture()
@@ -45,6 +45,16 @@ def test_the_per_year_layout_is_one_dataset_per_municipality(tiny_cache):
 
     for a, b in zip(by_city, by_year, strict=True):
         assert years(a) == years(b)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_http_load_runs_again_and_again_against_two_workers(tiny_cache, monkeypatch):
+    monkeypatch.setattr(http_load, "CACHE_DIR", tiny_cache)
+    data = corpus.ensure_corpus(300, cache_dir=tiny_cache, workers=1)
+    result = http_repeat.repeat(data, clients=4, runs=2, seconds=1, workers=2, warm=1)
+    assert [r["requests"] > 0 for r in result["runs"]] == [True, True]
+    assert result["errors"] == 0
+    assert result["p99_ms_best"] <= result["p99_ms_median"] <= result["p99_ms_worst"]
 
 
 def test_percentile():
